@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`. Both say what they do.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install services lint bench clean help
+
+help:
+	@echo "make run    start the whole service on embedded defaults (SQLite, local broker, var/mail, var/outbox)"
+	@echo "make test   install what is missing, start the test servers' prerequisites, run every test"
+	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make bench  run the benchmarks under bench/ (they print figures)"
+
+$(STAMP): pyproject.toml
+	@echo "==> creating the virtual environment in $(VENV) and installing the project"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@echo "==> upgrading the embedded database under var/"
+	@$(BIN)/consultant db upgrade
+	@echo "==> loading the bundled sample code data (only into an empty database)"
+	@$(BIN)/consultant codes load-sample
+	@echo "==> starting the processes of the Procfile (Ctrl-C stops them)"
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile $$(grep -v '^release:' Procfile | grep -o '^[a-z]*' | tr '\n' ' ')
+
+services:
+	@bash .ci/services
+
+test: install services
+	@echo "==> running the tests (SQLite and PostgreSQL; real Dovecot, Redis, SMTP sink)"
+	@$(BIN)/pytest -q
+
+lint: install
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
+
+bench: install services
+	@for b in bench/*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Code knowledge: CMS data releases, licensed descriptors and our own summaries, and lookups."""

@@ -1,0 +1,132 @@
+"""One typed settings object, read from ``CONSULTANT_*`` variables.
+
+Nothing else in the code base reads ``os.environ``. With no variable set the
+service runs on its embedded defaults: a SQLite file under ``var/``, a broker
+that needs no server, a Maildir mailbox and a file outbox, so a newcomer needs
+nothing but Python.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Where the embedded defaults keep their files, unless CONSULTANT_VAR_DIR says otherwise.
+DEFAULT_VAR_DIR = Path("var")
+
+_DATABASE_SCHEMES = ("sqlite", "postgresql")
+_BROKER_SCHEMES = ("redis", "rediss", "sqla+sqlite", "sqla+postgresql", "filesystem", "memory")
+_IMAP_SCHEMES = ("imap", "imaps", "maildir")
+_SMTP_SCHEMES = ("smtp", "smtps", "file")
+
+
+class SettingsError(Exception):
+    """A setting has a value the service cannot start with; the message names the variable."""
+
+
+def _check_scheme(value: str, allowed: tuple[str, ...], what: str) -> str:
+    scheme = urlsplit(value).scheme
+    # "postgresql+psycopg" names a driver after the "+": the part before it is the scheme.
+    if scheme not in allowed and scheme.split("+", 1)[0] not in allowed:
+        raise ValueError(f"{what} must start with one of {', '.join(s + '://' for s in allowed)}")
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads, with its embedded default."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSULTANT_", extra="ignore")
+
+    var_dir: Path = Field(DEFAULT_VAR_DIR, description="Folder for the embedded defaults' files.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite under var/.")
+    broker_url: str = Field("", description="Celery broker URL; empty means a local one.")
+    imap_url: str = Field("", description="imap://user:pass@host:143/INBOX, imaps://..., or empty.")
+    smtp_url: str = Field("", description="smtp://user:pass@host:587?starttls=1, or empty.")
+    reply_from: str = Field("consultant@localhost", description="From address of replies.")
+    secret_key: str = Field(
+        "embedded-development-key-change-me",
+        description="Signs our Message-IDs and reply tokens; use a long random value.",
+    )
+    max_message_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger mail is not fetched.")
+    raw_mail_retention_days: int = Field(30, gt=0, description="Raw mail purged after this.")
+    unknown_sender_policy: str = Field(
+        "hold", description="'hold' for an operator, or 'invite' to draft an invitation."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return _check_scheme(value, _DATABASE_SCHEMES, "a database URL") if value else value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        return _check_scheme(value, _BROKER_SCHEMES, "a broker URL") if value else value
+
+    @field_validator("imap_url")
+    @classmethod
+    def _imap_url(cls, value: str) -> str:
+        return _check_scheme(value, _IMAP_SCHEMES, "a mailbox URL") if value else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        return _check_scheme(value, _SMTP_SCHEMES, "an SMTP URL") if value else value
+
+    @field_validator("reply_from")
+    @classmethod
+    def _reply_from(cls, value: str) -> str:
+        if "@" not in value or any(c in value for c in "\r\n <>"):
+            raise ValueError("must be a bare address such as consultant@example.com")
+        return value
+
+    @field_validator("unknown_sender_policy")
+    @classmethod
+    def _unknown_sender_policy(cls, value: str) -> str:
+        if value not in ("hold", "invite"):
+            raise ValueError("must be 'hold' or 'invite'")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, with the embedded SQLite file when none is set."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'consultant.sqlite3').resolve()}"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def mail_dir(self) -> Path:
+        """The embedded Maildir mailbox."""
+        return self.var_dir / "mail"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the embedded file outbox writes sent replies as .eml files."""
+        return self.var_dir / "outbox"
+
+
+def load_settings() -> Settings:
+    """Read and validate the settings; raise SettingsError naming the bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"CONSULTANT_{field.upper()}: {message}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, validated once."""
+    return load_settings()
