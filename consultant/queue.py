@@ -1,0 +1,43 @@
+"""Enqueueing background work, the one way: by task name and row id, after commit.
+
+The domain never imports Celery. It asks for work through :class:`TaskQueue`;
+the boundary (poller, CLI, web) gets the Celery-backed queue from
+``workers.queue`` by name at run time. Messages carry only a task name and a
+row id: the task re-loads the row, so no PHI travels through the broker.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from consultant.db import after_commit
+
+
+class TaskQueue(Protocol):
+    """Something that runs a named task for a row id, some time later."""
+
+    def enqueue(self, task_name: str, row_id: int) -> None: ...
+
+
+@lru_cache(maxsize=1)
+def default_task_queue() -> TaskQueue:
+    """The Celery-backed queue of ``workers.queue``, imported only when work is enqueued."""
+    module = importlib.import_module("workers.queue")
+    queue: TaskQueue = module.CeleryTaskQueue()
+    return queue
+
+
+def enqueue_after_commit(
+    session: Session, task_name: str, row_id: int, queue: TaskQueue | None = None
+) -> None:
+    """Enqueue ``task_name(row_id)`` once ``session`` commits; never if it rolls back.
+
+    If the broker is down at that moment the row is still committed in its
+    non-final state, and the sweeper re-enqueues it: nothing is lost.
+    """
+    target = queue or default_task_queue()
+    after_commit(session, lambda: target.enqueue(task_name, row_id))
