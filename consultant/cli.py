@@ -63,6 +63,7 @@ def _register_domain_commands() -> None:
         "consultant.mail.commands",
         "consultant.accounts.commands",
         "consultant.review.commands",
+        "consultant.operations_commands",
     ):
         try:
             module = importlib.import_module(module_name)

@@ -1,5 +1,6 @@
 """Every table of the service, imported in one place for Alembic and for tests."""
 
+from consultant.accounts.models import Account, AccountAddress, AccountEvent
 from consultant.codes.models import (
     AddOnEdit,
     Code,
@@ -9,15 +10,26 @@ from consultant.codes.models import (
     MedicallyUnlikelyEdit,
     PtpEdit,
 )
+from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import Base
+from consultant.mail.models import InboundMessage, MailboxState, PollerLease
 
 __all__ = [
+    "Account",
+    "AccountAddress",
+    "AccountEvent",
     "AddOnEdit",
     "Base",
     "Code",
+    "Consultation",
+    "ConsultationMessage",
     "DataRelease",
     "Descriptor",
+    "Draft",
     "FeeScheduleIndicator",
+    "InboundMessage",
+    "MailboxState",
     "MedicallyUnlikelyEdit",
+    "PollerLease",
     "PtpEdit",
 ]

@@ -1,0 +1,1 @@
+"""Accounts: the people who ask, their addresses, and their append-only history."""

@@ -1,0 +1,43 @@
+"""Listing drafts for reviewers and operators (``consultant review list``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultant.consultations.models import Draft, DraftStatus
+
+
+def list_drafts(
+    session: Session, status: str | None = DraftStatus.PENDING.value, limit: int = 500
+) -> Sequence[Draft]:
+    """Drafts with ``status`` (all when None), oldest first: the order reviewers work in."""
+    query = select(Draft).order_by(Draft.created_at, Draft.id).limit(limit)
+    if status is not None:
+        query = query.where(Draft.status == status)
+    return session.scalars(query).all()
+
+
+def draft_summary(draft: Draft) -> dict[str, Any]:
+    """A draft as JSON for the command line and the API: what a reviewer needs to pick it."""
+    codes = draft.facts.get("codes") if isinstance(draft.facts, dict) else None
+    return {
+        "id": draft.id,
+        "kind": draft.kind,
+        "status": draft.status,
+        "consultation_id": draft.consultation_id,
+        "inbound_message_id": draft.inbound_message_id,
+        "to": draft.to_address,
+        "subject": draft.subject,
+        "template": draft.template,
+        "codes": [_code_of(entry) for entry in codes] if isinstance(codes, list) else [],
+        "created_at": draft.created_at.isoformat() if draft.created_at else None,
+    }
+
+
+def _code_of(entry: Any) -> Any:
+    # The drafting facts list each code as an object with a "code" key; keep anything else as is.
+    return entry.get("code", entry) if isinstance(entry, dict) else entry

@@ -1,0 +1,45 @@
+"""The Celery-backed :class:`consultant.queue.TaskQueue`.
+
+Enqueue happens after a commit, so the row is already durable; if the broker
+is unreachable at that moment the error is logged and swallowed, and the beat
+sweeper re-enqueues the row later. Raising here would only make the caller
+(the poller) fail a step whose data is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from workers.app import app
+
+logger = logging.getLogger(__name__)
+
+# A short, bounded retry: a broker that is down must not stall the poller.
+_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1}
+
+#: Task names the domain may enqueue, mapped to the Celery task that runs them.
+TASK_NAMES = {"ingest": "workers.tasks.ingest"}
+
+
+class CeleryTaskQueue:
+    """Sends ``task_name(row_id)`` to the Celery broker; ids only, never mail content."""
+
+    def __init__(self, celery_app: Any = None) -> None:
+        # The process app by default; tests and the bench pass one for another broker.
+        self.celery_app = celery_app if celery_app is not None else app
+
+    def enqueue(self, task_name: str, row_id: int) -> None:
+        """Send the task; log and swallow a broker error (the sweeper retries later)."""
+        celery_name = TASK_NAMES.get(task_name, task_name)
+        try:
+            self.celery_app.send_task(
+                celery_name, args=[int(row_id)], retry=True, retry_policy=_RETRY_POLICY
+            )
+        except Exception as exc:  # any broker or connection error: the row stays for the sweeper
+            logger.warning(
+                "enqueue of %s for row %d failed (%s); the sweeper will re-enqueue it",
+                celery_name,
+                row_id,
+                type(exc).__name__,
+            )

@@ -1,0 +1,67 @@
+"""Thin Celery tasks: each takes ids, calls one consultant service, and owns no logic.
+
+Arguments are row ids only (no mail content in the broker or the logs).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from consultant.config import get_settings
+from consultant.consultations.ingest import IngestFailedError, run_ingest
+from consultant.db import unit_of_work
+from consultant.mail import requeue as requeue_service
+from workers.app import app
+
+logger = logging.getLogger(__name__)
+
+# Celery ships no type information, hence the ignores on its decorator below.
+
+#: Seconds before retry n (1, 2, ...) of a failed ingest: 5, 20, 60.
+RETRY_BACKOFF = (5, 20, 60)
+
+
+@app.task(  # type: ignore[untyped-decorator]
+    bind=True, name="workers.tasks.ingest", acks_late=True, max_retries=None
+)
+def ingest(self: Any, inbound_id: int) -> str | None:
+    """Ingest ledger row ``inbound_id``; retried with backoff until ingest parks it."""
+    settings = get_settings()
+    try:
+        outcome = run_ingest(settings.resolved_database_url, int(inbound_id), settings)
+    except IngestFailedError as exc:
+        if exc.parked:
+            return "parked"
+        delay = RETRY_BACKOFF[min(self.request.retries, len(RETRY_BACKOFF) - 1)]
+        raise self.retry(countdown=delay, exc=None) from None
+    return outcome.disposition
+
+
+@app.task(name="workers.tasks.sweep_stuck", acks_late=True)  # type: ignore[untyped-decorator]
+def sweep_stuck(stuck_after_seconds: float | None = None) -> int:
+    """Re-enqueue ledger rows stuck in a non-final state (beat, every minute)."""
+    import datetime as dt
+
+    settings = get_settings()
+    stuck_after = (
+        dt.timedelta(seconds=stuck_after_seconds)
+        if stuck_after_seconds is not None
+        else requeue_service.DEFAULT_STUCK_AFTER
+    )
+    with unit_of_work(settings.resolved_database_url) as session:
+        ids = requeue_service.sweep_stuck(session, stuck_after)
+    if ids:
+        logger.info("sweeper re-enqueued %d stuck inbound rows", len(ids))
+    return len(ids)
+
+
+@app.task(name="workers.tasks.purge_raw_mail", acks_late=True)  # type: ignore[untyped-decorator]
+def purge_raw_mail() -> int:
+    """Drop raw mail older than the retention setting (beat, hourly)."""
+    settings = get_settings()
+    with unit_of_work(settings.resolved_database_url) as session:
+        count = requeue_service.purge_raw_mail(session, settings.raw_mail_retention_days)
+    if count:
+        logger.info("purged the raw bytes of %d inbound rows", count)
+    return count
