@@ -1,0 +1,166 @@
+"""Look codes up in the loaded data releases: one batch query per fact table, no N+1.
+
+By default each kind of fact comes from the newest release of that kind (by
+effective date, then the latest imported); ``release`` names a release that
+answers for its kind instead. Releases are read once per session: a lookup
+runs inside one unit of work, and a fresh session sees a new import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultant.codes import lookup_queries
+from consultant.codes.facts import (
+    AddOnFacts,
+    CodeFacts,
+    FeeScheduleFacts,
+    LookupResult,
+    ReleaseRef,
+)
+from consultant.codes.lookup_queries import CodeRow
+from consultant.codes.models import CodeSystem, DataRelease, ReleaseKind
+
+_SHAPES = (
+    (re.compile(r"\d{5}"), CodeSystem.CPT_I),
+    (re.compile(r"\d{4}F"), CodeSystem.CPT_II),
+    (re.compile(r"\d{4}T"), CodeSystem.CPT_III),
+    (re.compile(r"\d{4}U"), CodeSystem.PLA),
+    (re.compile(r"[A-Z]\d{4}"), CodeSystem.HCPCS_II),
+)
+_SESSION_CACHE_KEY = "consultant.codes.releases"
+
+
+class UnknownReleaseError(LookupError):
+    """The release named for a lookup is not loaded."""
+
+
+def system_of(code: str) -> str | None:
+    """The code system a code belongs to by its shape, or None if it has no code's shape."""
+    for pattern, system in _SHAPES:
+        if pattern.fullmatch(code):
+            return system.value
+    return None
+
+
+def normalize_codes(codes: Iterable[str]) -> list[str]:
+    """Upper-cased, stripped, de-duplicated codes in the order given."""
+    seen: dict[str, None] = {}
+    for code in codes:
+        cleaned = code.strip().upper()
+        if cleaned:
+            seen.setdefault(cleaned, None)
+    return list(seen)
+
+
+def current_releases(session: Session, release: str | None = None) -> dict[str, ReleaseRef]:
+    """The release answering for each kind: the newest, or the one ``release`` names."""
+    cache: dict[str | None, dict[str, ReleaseRef]] = session.info.setdefault(_SESSION_CACHE_KEY, {})
+    if release in cache:
+        return cache[release]
+    rows = session.execute(
+        select(DataRelease.id, DataRelease.kind, DataRelease.name, DataRelease.effective_on)
+    ).all()
+    refs = [ReleaseRef(id=r[0], kind=r[1], name=r[2], effective_on=r[3]) for r in rows]
+    chosen: dict[str, ReleaseRef] = {}
+    for ref in sorted(refs, key=lambda r: (r.effective_on or dt.date.min, r.id)):
+        chosen[ref.kind] = ref  # later effective date (then later import) wins
+    if release is not None:
+        named = [r for r in refs if r.name == release]
+        if not named:
+            raise UnknownReleaseError(f"no data release named {release!r} is loaded")
+        chosen[named[0].kind] = named[0]
+    cache[release] = chosen
+    return chosen
+
+
+def look_up_codes(
+    session: Session,
+    codes: Sequence[str],
+    *,
+    release: str | None = None,
+    today: dt.date | None = None,
+) -> LookupResult:
+    """Every fact the loaded releases hold on ``codes`` and the PTP edits between each pair.
+
+    ``today`` decides which edits are in force (default: the current date). An
+    edit is in force from its effective date through its deletion date.
+    """
+    today = today or dt.date.today()
+    wanted = normalize_codes(codes)
+    releases = current_releases(session, release)
+    if not wanted:
+        return LookupResult(codes=(), pair_edits=(), past_pair_edits=())
+    used: dict[int, ReleaseRef] = {}
+    by_id = {r.id: r for r in releases.values()}
+
+    def answered_by(release_id: int) -> str:
+        used[release_id] = by_id[release_id]
+        return by_id[release_id].name
+
+    code_rows = lookup_queries.code_rows(session, releases, wanted, answered_by)
+    descriptors = lookup_queries.descriptors(session, releases, wanted, answered_by)
+    add_ons = lookup_queries.add_on_facts(
+        session, releases.get(ReleaseKind.ADDON), wanted, today, answered_by
+    )
+    mues = lookup_queries.mues(session, releases.get(ReleaseKind.MUE), wanted, answered_by)
+    fees = lookup_queries.fee_schedule(session, releases.get(ReleaseKind.PFS), wanted, answered_by)
+    ptp_release = releases.get(ReleaseKind.PTP)
+    edits = lookup_queries.ptp_edits(session, ptp_release, wanted, today, answered_by)
+
+    seen = set(code_rows) | set(descriptors) | set(add_ons) | set(mues) | set(fees)
+    seen |= {e.column_1 for e in edits} | {e.column_2 for e in edits}
+    seen |= lookup_queries.in_ptp(session, ptp_release, [c for c in wanted if c not in seen])
+
+    facts = []
+    for code in wanted:
+        row = code_rows.get(code)
+        add_on = add_ons.get(code)
+        fee = fees.get(code)
+        status, status_release, deleted_on = _status(row, add_on, fee, today)
+        facts.append(
+            CodeFacts(
+                code=code,
+                system=system_of(code),
+                known=code in seen,
+                status=status,
+                status_release=status_release,
+                deleted_on=deleted_on,
+                replaced_by=row.replaced_by if row else None,
+                hcpcs_action=row.action if row else None,
+                descriptors=tuple(descriptors.get(code, ())),
+                add_on=add_on,
+                mue=mues.get(code),
+                fee_schedule=fee,
+            )
+        )
+    return LookupResult(
+        codes=tuple(facts),
+        pair_edits=tuple(e for e in edits if e.active),
+        past_pair_edits=tuple(e for e in edits if not e.active),
+        releases=tuple(sorted(used.values(), key=lambda r: (r.kind, r.name))),
+    )
+
+
+def _status(
+    row: CodeRow | None, add_on: AddOnFacts | None, fee: FeeScheduleFacts | None, today: dt.date
+) -> tuple[str | None, str | None, dt.date | None]:
+    """Status letter, the release that gave it, and the deletion date when the data names one."""
+    # A deletion date is the last day a code may be used.
+    if row is not None and (
+        (row.deleted_on is not None and row.deleted_on < today)
+        or (row.action == "D" and row.deleted_on is None)
+    ):
+        return "D", row.release, row.deleted_on
+    if add_on is not None and add_on.add_on_deleted_year is not None:
+        last_day = dt.date(add_on.add_on_deleted_year, 12, 31)
+        if last_day < today and (fee is None or fee.status == "D"):
+            return "D", add_on.release, last_day
+    if fee is not None:
+        return fee.status, fee.release, None
+    return None, None, None

@@ -1,0 +1,1 @@
+"""Consultations: questions, their messages, drafts and the drafting of replies."""
