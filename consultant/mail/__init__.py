@@ -1,0 +1,1 @@
+"""Mail in and out: mailbox sources, the poller and its ledger, parsing, rules, threading."""

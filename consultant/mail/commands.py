@@ -1,0 +1,118 @@
+"""``consultant poll`` and ``consultant ask``: the mailbox from the command line."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from types import FrameType
+
+import click
+
+from consultant.config import Settings
+from consultant.mail.lease import MailboxLease
+from consultant.mail.poller import StopSignal, poll_once, run_forever
+from consultant.mail.sources import (
+    MailboxError,
+    MailboxSource,
+    MailboxUnavailable,
+    source_from_settings,
+)
+
+
+def register(main: click.Group) -> None:
+    """Add the mail commands to the ``consultant`` group."""
+    main.add_command(poll)
+    main.add_command(ask)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="One pass over the mailbox, then exit.")
+@click.option(
+    "--safety-poll",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds between full passes even when IDLE reports nothing.",
+)
+def poll(once: bool, safety_poll: float) -> None:
+    """Take new mail from the configured mailbox into the ledger and queue it for ingest."""
+    from consultant.cli import settings_or_exit
+
+    settings = settings_or_exit()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    database_url = settings.resolved_database_url
+    try:
+        source = source_from_settings(settings)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from None
+    if once:
+        _poll_one_pass(database_url, source, settings)
+        return
+    stop = StopSignal()
+
+    def stop_on_signal(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger(__name__).info("signal %d: finishing the current step", signum)
+        stop.stop()
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    try:
+        run_forever(database_url, source, settings, stop=stop, safety_poll_seconds=safety_poll)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _poll_one_pass(database_url: str, mailbox: MailboxSource, settings: Settings) -> None:
+    lease = MailboxLease(database_url, mailbox.identity)
+    if not lease.acquire():
+        click.echo("Another poller holds the lease on this mailbox; nothing done.", err=True)
+        sys.exit(3)
+    try:
+        mailbox.open()
+        report = poll_once(database_url, mailbox, settings, keep_lease=lease.keep)
+    except MailboxError as exc:
+        raise click.ClickException(str(exc)) from None
+    except MailboxUnavailable as exc:
+        raise click.ClickException(f"mailbox unavailable: {exc}") from None
+    finally:
+        mailbox.close()
+        lease.release()
+    click.echo(
+        f"{report.stored} stored, {report.too_large} too large, "
+        f"{report.already_stored} already stored, {report.same_content} same content, "
+        f"{report.moved} moved to Processed",
+        err=True,
+    )
+
+
+@click.command()
+@click.option("--from", "from_address", required=True, help="The asker's email address.")
+@click.option("--subject", default="Coding question", show_default=True)
+def ask(from_address: str, subject: str) -> None:
+    """Put a question (text on stdin) into the configured mailbox, as if it had been emailed."""
+    from consultant.cli import settings_or_exit
+
+    settings = settings_or_exit()
+    if "@" not in from_address or any(c in from_address for c in "\r\n <>"):
+        raise click.BadParameter(
+            "must be a bare address such as coder@example.com", param_hint="--from"
+        )
+    text = sys.stdin.read()
+    if not text.strip():
+        raise click.UsageError("write the question on standard input")
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = settings.reply_from
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=from_address.rsplit("@", 1)[1])
+    message.set_content(text)
+    try:
+        source = source_from_settings(settings)
+        source.deliver(message.as_bytes())
+    except (MailboxError, MailboxUnavailable) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Question delivered to {source.identity}.", err=True)

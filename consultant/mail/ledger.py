@@ -1,0 +1,140 @@
+"""Reads and writes of the inbound ledger and the mailbox watermark, for the poller.
+
+These take a session and flush, never commit: the poller step owns the
+transaction. Inserts ignore a conflict on the unique key instead of failing,
+so two pollers, or one poller re-running after a crash, can never store a
+message twice and never abort a batch because of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from consultant.mail.models import InboundMessage, InboundStatus, MailboxState
+
+
+def insert_ignoring_conflict(
+    session: Session, table: Table, values: Mapping[str, Any], unique_columns: list[str]
+) -> int | None:
+    """INSERT ``values`` unless a row with equal ``unique_columns`` exists; the new id or None."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique_columns)
+        .returning(table.c.id)
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    return None if new_id is None else int(new_id)
+
+
+def database_now(session: Session) -> dt.datetime:
+    """The current time as the database sees it (one clock for pollers on several machines)."""
+    if session.get_bind().dialect.name == "postgresql":
+        now = session.execute(select(func.now())).scalar_one()
+        assert isinstance(now, dt.datetime)
+        return now
+    # SQLite lives on one machine: its clock is this machine's.
+    return dt.datetime.now(dt.UTC)
+
+
+def stored_uids(session: Session, mailbox: str, uidvalidity: int, uids: Iterable[int]) -> set[int]:
+    """Which of ``uids`` already have a ledger row under this mailbox and UIDVALIDITY."""
+    uid_list = list(uids)
+    if not uid_list:
+        return set()
+    rows = session.execute(
+        select(InboundMessage.uid).where(
+            InboundMessage.mailbox == mailbox,
+            InboundMessage.uidvalidity == uidvalidity,
+            InboundMessage.uid.in_(uid_list),
+        )
+    )
+    return {int(uid) for uid in rows.scalars()}
+
+
+def stored_hashes(session: Session, mailbox: str, hashes: Iterable[str]) -> set[str]:
+    """Which content hashes this mailbox's ledger already holds (under any UIDVALIDITY)."""
+    hash_list = list(set(hashes))
+    if not hash_list:
+        return set()
+    rows = session.execute(
+        select(InboundMessage.sha256)
+        .where(InboundMessage.mailbox == mailbox, InboundMessage.sha256.in_(hash_list))
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
+def record_inbound(
+    session: Session,
+    *,
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    sha256: str,
+    size: int,
+    raw: bytes | None,
+    headers: bytes | None = None,
+) -> int | None:
+    """Write a ledger row in status "stored"; its id, or None when that UID was stored before."""
+    table = InboundMessage.__table__
+    assert isinstance(table, Table)
+    # fetched_at and updated_at come from the database's clock (server defaults).
+    return insert_ignoring_conflict(
+        session,
+        table,
+        {
+            "mailbox": mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "sha256": sha256,
+            "size": size,
+            "raw": raw,
+            "headers": headers,
+            "status": InboundStatus.STORED,
+            "rule_hits": [],
+            "attempts": 0,
+        },
+        ["mailbox", "uidvalidity", "uid"],
+    )
+
+
+def load_mailbox_state(session: Session, mailbox: str) -> MailboxState | None:
+    """The stored UIDVALIDITY and watermark of ``mailbox``, if it was ever polled."""
+    return session.execute(
+        select(MailboxState).where(MailboxState.mailbox == mailbox)
+    ).scalar_one_or_none()
+
+
+def save_watermark(session: Session, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+    """Record ``last_uid`` as the highest UID stored under ``uidvalidity`` (never lowers it)."""
+    state = load_mailbox_state(session, mailbox)
+    if state is None:
+        table = MailboxState.__table__
+        assert isinstance(table, Table)
+        insert_ignoring_conflict(
+            session,
+            table,
+            {
+                "mailbox": mailbox,
+                "uidvalidity": uidvalidity,
+                "last_uid": last_uid,
+                "updated_at": database_now(session),
+            },
+            ["mailbox"],
+        )
+        state = load_mailbox_state(session, mailbox)
+        assert state is not None
+    if state.uidvalidity != uidvalidity:
+        state.uidvalidity, state.last_uid = uidvalidity, last_uid
+    else:
+        state.last_uid = max(state.last_uid, last_uid)
+    session.flush()

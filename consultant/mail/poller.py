@@ -1,0 +1,326 @@
+"""The poller: mailbox -> raw bytes and a ledger row -> ``ingest`` queued -> message moved.
+
+One step per batch, in this order, so that a crash at any point loses and
+duplicates nothing: store the raw bytes and a ledger row keyed by (mailbox,
+UIDVALIDITY, UID), commit, enqueue ``ingest(id)`` after the commit, then move
+the messages to the Processed folder. A message stored but not moved (a crash
+in between) is seen again on the next pass: its key is in the ledger, so it is
+only moved. Logs carry counts, UIDs and row ids: never a subject, an address
+or a body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import OperationalError
+
+from consultant.config import Settings
+from consultant.db import unit_of_work
+from consultant.mail.lease import MailboxLease
+from consultant.mail.ledger import (
+    load_mailbox_state,
+    record_inbound,
+    save_watermark,
+    stored_hashes,
+    stored_uids,
+)
+from consultant.mail.sources import (
+    MailboxError,
+    MailboxSource,
+    MailboxUnavailable,
+    PendingMessage,
+)
+from consultant.queue import TaskQueue, default_task_queue, enqueue_after_commit
+
+log = logging.getLogger(__name__)
+
+INGEST_TASK = "ingest"
+
+
+@dataclass
+class PollReport:
+    """What one pass did, in counts."""
+
+    stored: int = 0
+    too_large: int = 0
+    already_stored: int = 0
+    same_content: int = 0
+    vanished: int = 0
+    moved: int = 0
+
+
+class _LoggedQueue:
+    """Enqueue without ever failing the poller: the sweeper re-enqueues rows left "stored"."""
+
+    def __init__(self, queue: TaskQueue | None) -> None:
+        self._queue = queue
+
+    def enqueue(self, task_name: str, row_id: int) -> None:
+        try:
+            (self._queue or default_task_queue()).enqueue(task_name, row_id)
+        except Exception as exc:  # the broker, or the queue module, is unavailable
+            log.warning("enqueue of %s for inbound %d failed (%s)", task_name, row_id, exc)
+
+
+def poll_once(
+    database_url: str,
+    source: MailboxSource,
+    settings: Settings,
+    queue: TaskQueue | None = None,
+    *,
+    include_leftovers: bool = True,
+    batch_size: int = 100,
+    keep_lease: Callable[[], bool] | None = None,
+) -> PollReport:
+    """Take every pending message from the open ``source`` into the ledger.
+
+    With ``include_leftovers`` the pass also looks at messages at or below the
+    watermark still in the mailbox (left by a crash before the move); otherwise
+    only UIDs above the watermark. ``keep_lease`` is asked before each batch;
+    when it says the lease is lost, the pass stops.
+    """
+    mailbox = source.identity
+    uidvalidity = source.uidvalidity()
+    with unit_of_work(database_url) as session:
+        state = load_mailbox_state(session, mailbox)
+        known_uidvalidity = state.uidvalidity if state else uidvalidity
+        watermark = state.last_uid if state else 0
+    rescan = known_uidvalidity != uidvalidity
+    if rescan:
+        log.warning(
+            "UIDVALIDITY of %s changed from %d to %d: re-scanning, deduplicating by content",
+            mailbox,
+            known_uidvalidity,
+            uidvalidity,
+        )
+        watermark = 0
+    pending = source.list_pending(0 if include_leftovers or rescan else watermark)
+    if source.uidvalidity() != uidvalidity:
+        raise MailboxUnavailable("UIDVALIDITY changed during the pass; starting again")
+    report = PollReport()
+    logged_queue = _LoggedQueue(queue)
+    for start in range(0, len(pending), batch_size):
+        if keep_lease is not None and not keep_lease():
+            log.warning("lost the lease on %s; stopping this pass", mailbox)
+            return report
+        batch = pending[start : start + batch_size]
+        _take_batch(
+            database_url,
+            source,
+            settings,
+            logged_queue,
+            batch,
+            uidvalidity=uidvalidity,
+            # Below the old watermark a message without a ledger row can only be
+            # one a re-scan deduplicated before: compare contents there too.
+            dedupe_below=max((m.uid for m in pending), default=0) + 1 if rescan else watermark + 1,
+            report=report,
+            # A re-scan records the new UIDVALIDITY only once all of it is done, so a
+            # crash half-way re-scans (and dedupes) again instead of storing twice.
+            save_state=not rescan,
+        )
+    if rescan:
+        with unit_of_work(database_url) as session:
+            save_watermark(session, mailbox, uidvalidity, max((m.uid for m in pending), default=0))
+    if pending:
+        log.info(
+            "poll of %s: %d stored, %d too large, %d already stored, %d same content, %d moved",
+            mailbox,
+            report.stored,
+            report.too_large,
+            report.already_stored,
+            report.same_content,
+            report.moved,
+        )
+    return report
+
+
+def _take_batch(
+    database_url: str,
+    source: MailboxSource,
+    settings: Settings,
+    queue: TaskQueue,
+    batch: Sequence[PendingMessage],
+    *,
+    uidvalidity: int,
+    dedupe_below: int,
+    report: PollReport,
+    save_state: bool,
+) -> None:
+    mailbox = source.identity
+    with unit_of_work(database_url) as session:
+        already = stored_uids(session, mailbox, uidvalidity, (m.uid for m in batch))
+    new = [m for m in batch if m.uid not in already]
+    report.already_stored += len(already)
+    # The size is checked first: a message over the cap is never downloaded.
+    small = [m for m in new if m.size <= settings.max_message_bytes]
+    large = [m for m in new if m.size > settings.max_message_bytes]
+    bodies = source.fetch([m.uid for m in small])
+    headers = source.fetch_headers([m.uid for m in large])
+    hashes = {uid: hashlib.sha256(raw).hexdigest() for uid, raw in bodies.items()}
+    hashes.update({uid: hashlib.sha256(head).hexdigest() for uid, head in headers.items()})
+    handled = set(already)
+    with unit_of_work(database_url) as session:
+        suspects = [uid for uid in hashes if uid < dedupe_below]
+        seen = stored_hashes(session, mailbox, (hashes[uid] for uid in suspects))
+        for message in new:
+            if message.uid not in hashes:
+                report.vanished += 1  # moved away by someone else since the listing
+                continue
+            handled.add(message.uid)
+            if message.uid < dedupe_below and hashes[message.uid] in seen:
+                report.same_content += 1
+                continue
+            row_id = record_inbound(
+                session,
+                mailbox=mailbox,
+                uidvalidity=uidvalidity,
+                uid=message.uid,
+                sha256=hashes[message.uid],
+                size=message.size,
+                raw=bodies.get(message.uid),
+                headers=headers.get(message.uid),
+            )
+            if row_id is None:
+                report.already_stored += 1  # another poller stored it a moment ago
+                continue
+            if message.uid in headers:
+                report.too_large += 1
+            else:
+                report.stored += 1
+            enqueue_after_commit(session, INGEST_TASK, row_id, queue)
+        if save_state and batch:
+            save_watermark(session, mailbox, uidvalidity, max(m.uid for m in batch))
+    # Committed (and ingest queued): only now touch the message on the server.
+    moved = sorted(handled)
+    source.mark_processed(moved)
+    report.moved += len(moved)
+
+
+class StopSignal:
+    """Set by SIGTERM (or a test) to make :func:`run_forever` finish its step and return."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def stop(self) -> None:
+        self.event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self.event.wait(seconds)
+
+
+def run_forever(
+    database_url: str,
+    source: MailboxSource,
+    settings: Settings,
+    queue: TaskQueue | None = None,
+    *,
+    stop: StopSignal,
+    lease: MailboxLease | None = None,
+    safety_poll_seconds: float = 60.0,
+    backoff_seconds: tuple[float, float] = (1.0, 60.0),
+    wait_slice_seconds: float = 1.0,
+) -> None:
+    """Poll until ``stop``: IDLE (or Maildir watching) with a full pass every
+    ``safety_poll_seconds``; reconnect with exponential backoff; only while holding the lease.
+    """
+    lease = lease or MailboxLease(database_url, source.identity)
+    first_backoff, max_backoff = backoff_seconds
+    backoff = first_backoff
+    waiting_logged = False
+    try:
+        while not stop.stopped:
+            if not lease.acquire():
+                if not waiting_logged:
+                    log.info("another poller holds the lease on %s; waiting", source.identity)
+                    waiting_logged = True
+                stop.wait(min(lease.ttl / 4, 5.0))
+                continue
+            waiting_logged = False
+            try:
+                source.open()
+                backoff = first_backoff
+                _poll_while_leased(
+                    database_url,
+                    source,
+                    settings,
+                    queue,
+                    stop=stop,
+                    lease=lease,
+                    safety_poll_seconds=safety_poll_seconds,
+                    wait_slice_seconds=wait_slice_seconds,
+                )
+            except MailboxError:
+                raise  # a configuration problem: retrying cannot fix it
+            except Exception as exc:
+                log.warning(
+                    "poller of %s: %s; retrying in %.1f s",
+                    source.identity,
+                    _describe_failure(exc),
+                    backoff,
+                )
+                source.close()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, max_backoff)
+            finally:
+                source.close()
+    finally:
+        try:
+            lease.release()
+        except OperationalError:
+            log.warning("could not release the lease on %s; it will expire", source.identity)
+
+
+def _describe_failure(exc: Exception) -> str:
+    # Only names: a database error's text can carry the statement's parameters (mail bytes).
+    if isinstance(exc, MailboxUnavailable):
+        return str(exc)
+    if isinstance(exc, OperationalError):
+        return f"database unavailable ({type(exc.orig).__name__})"
+    return f"unexpected {type(exc).__name__}"
+
+
+def _poll_while_leased(
+    database_url: str,
+    source: MailboxSource,
+    settings: Settings,
+    queue: TaskQueue | None,
+    *,
+    stop: StopSignal,
+    lease: MailboxLease,
+    safety_poll_seconds: float,
+    wait_slice_seconds: float,
+) -> None:
+    # The first pass after (re)connecting also takes leftovers below the watermark.
+    poll_once(database_url, source, settings, queue, keep_lease=lease.keep)
+    next_full_pass = time.monotonic() + safety_poll_seconds
+    while not stop.stopped:
+        if not lease.keep():
+            log.warning("lost the lease on %s", source.identity)
+            return
+        # Short waits keep SIGTERM prompt and the lease renewed.
+        timeout = min(wait_slice_seconds, max(0.0, next_full_pass - time.monotonic()))
+        woke = source.wait_for_new(timeout)
+        full_pass = time.monotonic() >= next_full_pass
+        if woke or full_pass:
+            poll_once(
+                database_url,
+                source,
+                settings,
+                queue,
+                include_leftovers=full_pass,
+                keep_lease=lease.keep,
+            )
+            if full_pass:
+                next_full_pass = time.monotonic() + safety_poll_seconds
