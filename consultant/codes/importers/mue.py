@@ -1,0 +1,53 @@
+"""Medically unlikely edits: the shared CSV and CMS's ``MCR_MUE_PractitionerServices_Eff_*.csv``.
+
+The CMS CSV opens with notice lines and gives the adjudication indicator as
+text ("2 Date of Service Edit: Policy"); its number is what is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from consultant.codes.importers.records import MUES, ReadItem
+from consultant.codes.importers.sources import Source
+from consultant.codes.importers.tabular import (
+    KeySet,
+    after_preamble,
+    delimited_rows,
+    field_count,
+    parsed_facts,
+)
+from consultant.codes.importers.values import (
+    BadValue,
+    looks_like_code,
+    optional_text,
+    procedure_code,
+    whole_number,
+)
+
+ZIP_MEMBERS = re.compile(r"\.csv$")
+_MAI = re.compile(r"([123])(?:\s.*)?")
+
+
+def read_mue(source: Source) -> Iterator[ReadItem]:
+    """MUE facts, one per code; a code given twice is a bad line."""
+    codes = KeySet("code")
+
+    def parse(fields: list[str]) -> tuple[object, ...]:
+        field_count(fields, 3)
+        code = procedure_code(fields[0], "code")
+        codes.claim(code)
+        mai = _MAI.fullmatch(fields[2].strip())
+        if mai is None:
+            raise BadValue(f"adjudication indicator {fields[2]!r} does not start with 1, 2 or 3")
+        rationale = optional_text(fields[3]) if len(fields) > 3 else None
+        return code, whole_number(fields[1], "MUE value"), int(mai.group(1)), rationale
+
+    for part in source.text_parts(ZIP_MEMBERS):
+        rows = after_preamble(delimited_rows(part, ","), part.where, _looks_like_mue)
+        yield from parsed_facts(rows, part.where, MUES, parse)
+
+
+def _looks_like_mue(fields: list[str]) -> bool:
+    return len(fields) >= 3 and looks_like_code(fields[0].strip()) and fields[1].strip().isdigit()

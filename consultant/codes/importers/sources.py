@@ -1,0 +1,142 @@
+"""Open a data file as CMS ships it: plain text, gzip, zip (one or several parts) or xlsx.
+
+Everything streams: text a line at a time, spreadsheets through openpyxl's
+read-only mode, so memory stays flat whatever the file's size. The position
+in the file on disk (compressed bytes) drives the progress bar.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, NamedTuple
+
+import openpyxl
+
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class TextPart(NamedTuple):
+    """One text file, or one member of a zip: its name for messages and its lines."""
+
+    where: str
+    lines: Iterator[str]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the bytes on disk: the same download twice is the same release."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def decode_line(raw: bytes) -> str:
+    """A line without its end, as text. CMS text files are Windows-1252, newer ones UTF-8."""
+    raw = raw.rstrip(b"\r\n")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+class Source:
+    """A file to import; knows how far through it the reading is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.total_bytes = max(path.stat().st_size, 1)
+        self._raw: IO[bytes] | None = None
+        self._sheet_fraction: float | None = None
+
+    @property
+    def is_spreadsheet(self) -> bool:
+        return self.path.suffix.lower() in _XLSX_SUFFIXES
+
+    @property
+    def is_zip(self) -> bool:
+        return self.path.suffix.lower() == ".zip"
+
+    def position(self) -> int:
+        """Bytes of the file on disk read so far (an estimate for spreadsheets)."""
+        if self._sheet_fraction is not None:
+            return int(self.total_bytes * self._sheet_fraction)
+        if self._raw is None or self._raw.closed:
+            return 0
+        return self._raw.tell()
+
+    def text_parts(self, member: re.Pattern[str]) -> Iterator[TextPart]:
+        """The file's text: itself, its gunzipped content, or each zip member ``member`` matches."""
+        with self.path.open("rb") as raw:
+            self._raw = raw
+            if self.is_zip:
+                yield from self._zip_parts(raw, member)
+            elif self.path.suffix.lower() == ".gz":
+                with gzip.GzipFile(fileobj=raw) as unzipped:
+                    yield TextPart(str(self.path), _lines(unzipped))
+            else:
+                yield TextPart(str(self.path), _lines(raw))
+
+    def _zip_parts(self, raw: IO[bytes], member: re.Pattern[str]) -> Iterator[TextPart]:
+        with zipfile.ZipFile(raw) as archive:
+            names = sorted(n for n in archive.namelist() if member.search(n.lower()))
+            if not names:
+                listed = ", ".join(archive.namelist()) or "nothing"
+                raise FileNotFoundError(f"{self.path}: no member of the expected form in {listed}")
+            for name in names:
+                with archive.open(name) as part:
+                    yield TextPart(f"{self.path}!{name}", _lines(part))
+
+    def sheet_rows(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """Rows of the first worksheet as text cells, with their row numbers."""
+        workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            last_row = max(sheet.max_row or 1, 1)
+            self._sheet_fraction = 0.0
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                self._sheet_fraction = min(number / last_row, 1.0)
+                yield number, tuple(_cell_text(value) for value in row)
+        finally:
+            workbook.close()
+
+    def first_text(self, member: re.Pattern[str], max_lines: int = 12) -> list[str]:
+        """The first lines (or header row) of the file, to tell its kind and form."""
+        if self.is_spreadsheet:
+            head: list[str] = []
+            for _number, cells in self.sheet_rows():
+                head.append(",".join(cells))
+                if len(head) >= max_lines:
+                    break
+            return head
+        head = []
+        for part in self.text_parts(member):
+            for line in part.lines:
+                head.append(line)
+                if len(head) >= max_lines:
+                    return head
+            break
+        return head
+
+
+def _lines(handle: Iterable[bytes]) -> Iterator[str]:
+    first = True
+    for raw in handle:
+        line = decode_line(raw)
+        if first:
+            line = line.removeprefix("\ufeff")
+            first = False
+        yield line
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
