@@ -1,0 +1,201 @@
+"""The new part of a message: quoted history and signatures removed.
+
+Codes are extracted from the new text only, so a follow-up that quotes our own
+earlier reply must not bring the codes of that reply back in. The rules are
+line-based and cover what the common clients write: Gmail and Apple Mail's
+"On ... wrote:", Outlook's "-----Original Message-----" and From:/Sent: blocks,
+"> " quoting, "-- " signatures, sign-offs followed by a name and contact block,
+mobile footers and confidentiality notices.
+
+A forward is different from a reply: the forwarded text is someone else's
+question (a physician's note, a colleague's mail), not our history, so it is
+kept, with its header block removed and its own history stripped in turn.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WROTE = r"(wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\s*:\s*$"
+_ATTRIBUTION_START = re.compile(r"^\s*(On|Le|Am|El|Il|Op|Em|Den|W dniu)\s.*", re.IGNORECASE)
+_ATTRIBUTION_END = re.compile(_WROTE, re.IGNORECASE)
+_ORIGINAL_MESSAGE = re.compile(r"^\s*-{3,}\s*Original Message\s*-{3,}\s*$", re.IGNORECASE)
+_FORWARD_MARKER = re.compile(
+    r"^\s*(-{3,}\s*Forwarded (message|by\b.*)\s*-{3,}|Begin forwarded message:"
+    r"|-{3,}\s*Start of forwarded message\s*-{3,})\s*$",
+    re.IGNORECASE,
+)
+_UNDERSCORE_RULE = re.compile(r"^\s*_{10,}\s*$")
+_HEADER_FROM = re.compile(r"^\s*\*?From:\*?\s", re.IGNORECASE)
+_HEADER_DATE = re.compile(r"^\s*\*?(Sent|Date):\*?\s", re.IGNORECASE)
+_HEADER_TO = re.compile(r"^\s*\*?(To|Subject|Cc):\*?(\s|$)", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^\s*\*?(From|Sent|Date|To|Cc|Bcc|Subject|Reply-To):\*?(\s|$)", re.I)
+_FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw)\s*:", re.IGNORECASE)
+
+_SIGNATURE_DELIMITER = re.compile(r"^--\s*$")
+_MOBILE_FOOTER = re.compile(
+    r"^\s*(Sent from my \w+|Sent from (Outlook|Mail for Windows|Yahoo Mail|my mobile|Samsung)"
+    r"|Get Outlook for (iOS|Android)|Sent via .{1,40}|Sent from ProtonMail)\b",
+    re.IGNORECASE,
+)
+_NOTICE = re.compile(
+    r"^\s*(\**\s*CONFIDENTIALITY (NOTICE|STATEMENT)|CONFIDENTIAL\s*:|DISCLAIMER\s*:"
+    r"|PRIVILEGED AND CONFIDENTIAL"
+    r"|This (e-?mail|message|communication)\b.{0,60}\b(confidential|intended (only )?for))",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(?i:thanks|thank you|thanks so much|thank you so much|thanks in advance"
+    r"|thanks again|thank you in advance|thanks for your help|thank you for your help"
+    r"|many thanks|thx|ty|regards|best regards|kind regards|warm regards|warmest regards"
+    r"|best wishes|best|cheers|sincerely|respectfully|cordially|take care|all the best"
+    r"|with thanks|appreciate it|appreciate your help|v/r)"
+    r"[\s,.!:;-]*([A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,2})?[\s,.!]*$"
+)
+_PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
+_EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.", re.IGNORECASE)
+_CONTACT_WORDS = re.compile(
+    r"\b(CPC|CCS|CCS-P|COC|CRC|CPMA|CPCO|RHIT|RHIA|CDIP|CCDS|RN|MD|phone|tel|fax|cell|mobile"
+    r"|ext|direct|office|suite|street|avenue|blvd|department|dept|manager|specialist"
+    r"|coordinator|director|analyst|coder|supervisor)\b",
+    re.IGNORECASE,
+)
+_MAX_SIGNATURE_LINES = 8
+_MAX_FORWARD_DEPTH = 3
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _attribution_end(lines: list[str], index: int) -> int | None:
+    """The last line of an "On <date>, <name> wrote:" that starts at ``index`` (clients wrap it)."""
+    if not _ATTRIBUTION_START.match(lines[index]):
+        return None
+    joined = ""
+    for end in range(index, min(index + 3, len(lines))):
+        joined = f"{joined} {lines[end].strip()}"
+        if len(joined) > 400:
+            return None
+        if _ATTRIBUTION_END.search(joined):
+            return end
+    return None
+
+
+def _is_header_block(lines: list[str], index: int) -> bool:
+    """True if an Outlook-style "From: / Sent: / To: / Subject:" block starts at ``index``."""
+    if not _HEADER_FROM.match(lines[index]):
+        return False
+    window = lines[index + 1 : index + 7]
+    return any(_HEADER_DATE.match(line) for line in window) and any(
+        _HEADER_TO.match(line) for line in window
+    )
+
+
+def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
+    """Where quoted history or a forward starts, and whether it is a forward."""
+    forwarding = bool(_FORWARD_SUBJECT.match(subject))
+    for index, line in enumerate(lines):
+        if _FORWARD_MARKER.match(line):
+            return index, True
+        if _ORIGINAL_MESSAGE.match(line):
+            return index, forwarding
+        if _UNDERSCORE_RULE.match(line) and any(
+            _HEADER_FROM.match(following) for following in lines[index + 1 : index + 3]
+        ):
+            return index, forwarding
+        if _is_header_block(lines, index):
+            return index, forwarding
+        if _attribution_end(lines, index) is not None:
+            return index, False
+        # "Name <address> wrote:" without an "On" directly above a quoted block.
+        if _ATTRIBUTION_END.search(line) and any(
+            _is_quoted(following) for following in lines[index + 1 : index + 3]
+        ):
+            return index, False
+    return None
+
+
+def _forwarded_body(lines: list[str]) -> list[str]:
+    """The forwarded text: the lines after the marker and the forwarded header block."""
+    index = 0
+    if lines and any(
+        marker.match(lines[0]) for marker in (_FORWARD_MARKER, _ORIGINAL_MESSAGE, _UNDERSCORE_RULE)
+    ):
+        index = 1
+    while index < len(lines) and (not lines[index].strip() or _HEADER_LINE.match(lines[index])):
+        index += 1
+    return lines[index:]
+
+
+def _contact_block_start(lines: list[str]) -> int | None:
+    """Start of a trailing name/title/phone/address paragraph, if the last paragraph is one."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = lines[start:end]
+    if not block or start == 0 or len(block) > _MAX_SIGNATURE_LINES:
+        return None
+    if any("?" in line or len(line.strip()) > 70 for line in block):
+        return None
+    contact_lines = sum(
+        1
+        for line in block
+        if _PHONE.search(line) or _EMAIL_OR_URL.search(line) or _CONTACT_WORDS.search(line)
+    )
+    return start if contact_lines * 2 >= len(block) else None
+
+
+def _strip_signature(lines: list[str]) -> list[str]:
+    for index, line in enumerate(lines):
+        if _SIGNATURE_DELIMITER.match(line) or _MOBILE_FOOTER.match(line) or _NOTICE.match(line):
+            lines = lines[:index]
+            break
+    # A sign-off followed only by a short name/contact block ends the message.
+    for index in range(len(lines) - 1, -1, -1):
+        if not _SIGN_OFF.match(lines[index]):
+            continue
+        rest = [line for line in lines[index + 1 :] if line.strip()]
+        if len(rest) <= _MAX_SIGNATURE_LINES and all(
+            len(line.strip()) <= 70 and "?" not in line for line in rest
+        ):
+            lines = lines[:index]
+        break
+    contact_start = _contact_block_start(lines)
+    if contact_start is not None:
+        lines = lines[:contact_start]
+    return lines
+
+
+def _tidy(lines: list[str]) -> str:
+    text = "\n".join(line.rstrip() for line in lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n").strip()
+
+
+def _new_lines(lines: list[str], subject: str, depth: int) -> list[str]:
+    history = _find_history(lines, subject)
+    forwarded: list[str] = []
+    if history is not None:
+        index, is_forward = history
+        if is_forward and depth < _MAX_FORWARD_DEPTH:
+            forwarded = _new_lines(_forwarded_body(lines[index:]), "", depth + 1)
+        lines = lines[:index]
+    lines = _strip_signature([line for line in lines if not _is_quoted(line)])
+    if forwarded:
+        lines = [*lines, "", *forwarded] if _tidy(lines) else forwarded
+    return lines
+
+
+def extract_new_text(text: str, subject: str = "") -> str:
+    """The new text a person wrote in this message; ``subject`` tells forwards from replies.
+
+    Replies lose their quoted history; forwards keep the forwarded text.
+    Signatures, sign-offs with contact blocks, mobile footers and
+    confidentiality notices are removed from both.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return _tidy(_new_lines(lines, subject, 0))
