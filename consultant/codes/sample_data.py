@@ -1,0 +1,100 @@
+"""The bundled sample code data set: load it into an empty database.
+
+The embedded default (``make run``) has no CMS downloads, so it loads the
+compact sample shipped in ``consultant/codes/sample/`` (see the README there):
+each file through the regular importer, with an explicit kind and a release
+name starting with ``sample-`` so every answer says it came from the sample.
+
+The sample never mixes into a database that holds real data: as soon as any
+release not named ``sample-...`` exists, nothing is loaded. A sample load cut
+short (one file imported, the next failed) resumes on the next call, since
+each file is its own release and the importer skips one already imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+
+from consultant.codes.importers import ImportResult, import_file
+from consultant.codes.models import DataRelease, ReleaseKind
+from consultant.db import unit_of_work
+
+SAMPLE_PREFIX = "sample-"
+
+
+@dataclass(frozen=True)
+class SampleFile:
+    """One bundled file and the release it becomes."""
+
+    file_name: str
+    kind: ReleaseKind
+    release: str
+
+
+# HCPCS first, so the codes' own records exist before the facts that name them;
+# the order is otherwise free, each file being a release of its own.
+SAMPLE_FILES = (
+    SampleFile("HCPC2025_OCT_ANWEB.xlsx", ReleaseKind.HCPCS, "sample-hcpcs-2025-10"),
+    SampleFile("summaries.csv", ReleaseKind.SUMMARY, "sample-summaries"),
+    SampleFile(
+        "ncci-addon-code-edits-2024q2.csv",
+        ReleaseKind.ADDON,
+        "sample-ncci-addon-code-edits-2024q2",
+    ),
+    SampleFile(
+        "ncci-ptp-practitioner-2024-07-01.csv.gz",
+        ReleaseKind.PTP,
+        "sample-ncci-ptp-practitioner-2024-07-01",
+    ),
+    SampleFile(
+        "ncci-mue-practitioner-2024-07-01.csv",
+        ReleaseKind.MUE,
+        "sample-ncci-mue-practitioner-2024-07-01",
+    ),
+    SampleFile("pfs-indicators-2024-07.csv", ReleaseKind.PFS, "sample-pfs-indicators-2024-07"),
+)
+
+
+def load_sample_data(database_url: str) -> list[ImportResult]:
+    """Import every bundled sample file into a database that holds no real data yet.
+
+    Returns one result per file imported, or an empty list when there was
+    nothing to do: the database already holds a release that is not part of
+    the sample, or the whole sample is already loaded.
+    """
+    wanted = {sample.release for sample in SAMPLE_FILES}
+    present = _release_names(database_url)
+    if any(not name.startswith(SAMPLE_PREFIX) for name in present) or wanted <= present:
+        return []
+    results = []
+    with ExitStack() as stack:
+        for sample, path in _sample_paths(stack):
+            if sample.release in present:
+                continue
+            results.append(
+                import_file(database_url, path, kind=sample.kind.value, release=sample.release)
+            )
+    return results
+
+
+def sample_file_path(file_name: str) -> resources.abc.Traversable:
+    """Where a bundled sample file lives inside the installed package."""
+    return resources.files("consultant.codes").joinpath("sample", file_name)
+
+
+def _sample_paths(stack: ExitStack) -> Iterator[tuple[SampleFile, Path]]:
+    # as_file gives a real path even when the package is installed as a zip;
+    # the stack keeps any temporary copy alive until the imports are done.
+    for sample in SAMPLE_FILES:
+        yield sample, stack.enter_context(resources.as_file(sample_file_path(sample.file_name)))
+
+
+def _release_names(database_url: str) -> set[str]:
+    with unit_of_work(database_url) as session:
+        return set(session.scalars(select(DataRelease.name)))
