@@ -99,7 +99,10 @@ def ingest_inbound(session: Session, inbound_id: int, settings: Settings) -> Ing
         return IngestOutcome(inbound_id, None)
     row = session.get_one(InboundMessage, inbound_id)
     parsed = parse_message(row.raw) if row.raw is not None else None
-    sender = parsed.from_address if parsed is not None else None
+    # A message over the size cap was never downloaded: only its headers were
+    # fetched, enough to know whom to ask for a smaller one.
+    envelope = parsed or (parse_message(row.headers) if row.headers else None)
+    sender = envelope.from_address if envelope is not None else None
     account = account_for_address(session, sender)
     context = InboundContext(
         our_address=settings.reply_from,
@@ -111,7 +114,7 @@ def ingest_inbound(session: Session, inbound_id: int, settings: Settings) -> Ing
     )
     chain = run_inbound_chain(parsed, context)
     row.rule_hits = [{"rule": hit.rule, "reason": hit.reason} for hit in chain.hits]
-    outcome = _act_on(session, row, parsed, account, chain.disposition, settings)
+    outcome = _act_on(session, row, parsed, envelope, account, chain.disposition, settings)
     row.disposition = outcome.disposition
     row.status = InboundStatus.DONE
     row.last_error = None
@@ -124,12 +127,13 @@ def _act_on(
     session: Session,
     row: InboundMessage,
     parsed: ParsedMessage | None,
+    envelope: ParsedMessage | None,
     account: Account | None,
     disposition: str,
     settings: Settings,
 ) -> IngestOutcome:
-    sender = parsed.from_address if parsed is not None else None
-    subject = parsed.subject if parsed is not None else None
+    sender = envelope.from_address if envelope is not None else None
+    subject = envelope.subject if envelope is not None else None
     if disposition == "accepted" and parsed is not None:
         answered = answer_question(session, row, parsed, account, settings)
         return IngestOutcome(

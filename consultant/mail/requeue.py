@@ -104,7 +104,7 @@ def sweep_stuck(
 
 
 def purge_raw_mail(session: Session, retention_days: int, *, now: dt.datetime | None = None) -> int:
-    """Drop the raw bytes of ingested rows fetched more than ``retention_days`` ago.
+    """Drop the raw bytes (and stored headers) of ingested rows older than ``retention_days``.
 
     Only "done" rows: a row still owed work, or parked for an operator, keeps
     its bytes so requeue can still read them. Returns how many rows were purged.
@@ -117,6 +117,6 @@ def purge_raw_mail(session: Session, retention_days: int, *, now: dt.datetime | 
             InboundMessage.raw.is_not(None),
             InboundMessage.fetched_at < now - dt.timedelta(days=retention_days),
         )
-        .values(raw=None)
+        .values(raw=None, headers=None)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,78 @@
+"""The whole pipeline with its real processes: Dovecot -> poller -> Redis -> worker -> database.
+
+No step is faked: mail is APPENDed over IMAP, `consultant poll` and
+`celery -A workers.app worker` run as subprocesses, and the result is read
+with `consultant review list --json`, as an operator would.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration import pipeline_fixtures
+from tests.integration.pipeline_fixtures import ASKER, all_done, assert_exactly_once, sweep
+from tests.integration.pipeline_processes import (
+    PipelineEnv,
+    log_tail,
+    start_poller,
+    start_worker,
+    stop,
+    wait_until,
+)
+from tests.integration.question_mail import question_bytes
+from tests.servers import DovecotServer, RedisServer
+
+# The fixtures these tests use (pytest finds them as module attributes).
+pipeline = pipeline_fixtures.pipeline
+pipeline_dovecot = pipeline_fixtures.pipeline_dovecot
+pipeline_redis = pipeline_fixtures.pipeline_redis
+
+
+def test_a_question_appended_over_imap_becomes_a_pending_draft(
+    pipeline: PipelineEnv, pipeline_dovecot: DovecotServer
+) -> None:
+    worker, poller = start_worker(pipeline), start_poller(pipeline)
+    try:
+        pipeline_dovecot.append(
+            question_bytes(ASKER, "Can 63057 be billed with 63056 for the second level?")
+        )
+        try:
+            wait_until(lambda: bool(pipeline.pending_drafts()), timeout=60, interval=0.3)
+        except TimeoutError:
+            pytest.fail(log_tail(pipeline))
+        [draft] = pipeline.pending_drafts()
+        assert draft["kind"] == "answer" and draft["to"] == ASKER
+        assert {"63056", "63057"} <= set(draft["codes"])
+        assert pipeline_dovecot.uids("INBOX") == []
+        assert len(pipeline_dovecot.uids("Processed")) == 1
+    finally:
+        stop(poller)
+        stop(worker)
+
+
+def test_redis_restarted_mid_run_loses_nothing(
+    pipeline: PipelineEnv, pipeline_dovecot: DovecotServer, pipeline_redis: RedisServer
+) -> None:
+    total = 120
+    worker, poller = start_worker(pipeline), start_poller(pipeline)
+    try:
+        for n in range(total):
+            pipeline_dovecot.append(question_bytes(ASKER, f"Question {n}: is 63057 an add-on?"))
+            if n == total // 3:
+                pipeline_redis.stop()  # queued and in-flight messages vanish
+            if n == total // 2:
+                pipeline_redis.start()
+
+        def finished() -> bool:
+            sweep(pipeline, stuck_after=3.0)  # what beat does every minute
+            return all_done(pipeline.database_url, total)
+
+        try:
+            wait_until(finished, timeout=240, interval=1.0)
+        except TimeoutError:
+            pytest.fail(log_tail(pipeline))
+    finally:
+        stop(poller)
+        stop(worker)
+    found = assert_exactly_once(pipeline.database_url, total)
+    assert found == {"accepted": total}

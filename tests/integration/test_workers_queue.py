@@ -1,0 +1,68 @@
+"""The Celery-backed task queue against a real Redis: ids only, and a down broker never raises."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from consultant.config import Settings
+from tests.servers import RedisServer, free_port
+from workers.app import TASK_TIME_LIMIT, VISIBILITY_TIMEOUT, make_app
+from workers.queue import CeleryTaskQueue
+
+
+@pytest.fixture
+def queue_redis() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+def test_enqueue_sends_only_the_task_name_and_row_id(queue_redis: RedisServer) -> None:
+    celery_app = make_app(Settings(broker_url=queue_redis.url))
+    CeleryTaskQueue(celery_app).enqueue("ingest", 42)
+
+    client = redis.Redis.from_url(queue_redis.url)
+    queued = client.lrange("celery", 0, -1)
+    assert len(queued) == 1
+    envelope = json.loads(queued[0])
+    assert envelope["headers"]["task"] == "workers.tasks.ingest"
+    assert envelope["content-type"] == "application/json"
+    body = json.loads(base64.b64decode(envelope["body"]))
+    assert body[0] == [42] and body[1] == {}  # args, kwargs: the id and nothing else
+    celery_app.close()
+
+
+def test_enqueue_with_the_broker_down_logs_and_returns(caplog: pytest.LogCaptureFixture) -> None:
+    nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
+    celery_app = make_app(Settings(broker_url=nobody_listens))
+    with caplog.at_level(logging.WARNING, logger="workers.queue"):
+        CeleryTaskQueue(celery_app).enqueue("ingest", 7)
+    assert "the sweeper will re-enqueue it" in caplog.text
+    assert "row 7" in caplog.text
+    celery_app.close()
+
+
+def test_reliability_settings() -> None:
+    conf = make_app(Settings(broker_url="redis://127.0.0.1:1/0")).conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.accept_content == ["json"] and conf.task_serializer == "json"
+    assert conf.broker_transport_options["visibility_timeout"] > TASK_TIME_LIMIT
+    assert VISIBILITY_TIMEOUT > conf.task_time_limit > conf.task_soft_time_limit
+    assert {"sweep-stuck-inbound", "purge-raw-mail"} <= set(conf.beat_schedule)
+
+
+def test_embedded_default_is_a_filesystem_broker_under_var(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    conf = make_app(Settings(var_dir=var_dir)).conf
+    assert conf.broker_url == "filesystem://"
+    queue_dir = Path(conf.broker_transport_options["data_folder_in"])
+    assert queue_dir == (var_dir / "broker" / "queue").resolve() and queue_dir.is_dir()
