@@ -1,0 +1,66 @@
+"""The set of every code the code knowledge holds, for the extractor's confidence.
+
+Loaded with one query per table and kept per database until a release is added
+or removed, so a worker drafting many replies pays for it once.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from consultant.codes.models import (
+    AddOnEdit,
+    Code,
+    DataRelease,
+    Descriptor,
+    FeeScheduleIndicator,
+    MedicallyUnlikelyEdit,
+    PtpEdit,
+)
+
+_CODE_COLUMNS = (
+    Code.code,
+    Descriptor.code,
+    AddOnEdit.add_on_code,
+    AddOnEdit.primary_code,
+    MedicallyUnlikelyEdit.code,
+    FeeScheduleIndicator.code,
+    PtpEdit.column_1,
+    PtpEdit.column_2,
+)
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple[int, int | None], frozenset[str]]] = {}
+
+
+def _fingerprint(session: Session) -> tuple[int, int | None]:
+    # Releases are only ever added or deleted whole, so their count and highest
+    # id change whenever the set of codes can.
+    count, highest = session.execute(
+        sa.select(sa.func.count(DataRelease.id), sa.func.max(DataRelease.id))
+    ).one()
+    return int(count), highest
+
+
+def known_code_set(session: Session) -> frozenset[str]:
+    """Every code present in the code knowledge tables (upper case); empty when none is loaded."""
+    bind = session.get_bind()
+    key = bind.engine.url.render_as_string(hide_password=False)
+    fingerprint = _fingerprint(session)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+    codes: set[str] = set()
+    if fingerprint[0]:
+        query = sa.union(*(sa.select(column).distinct() for column in _CODE_COLUMNS))
+        for (code,) in session.execute(query):
+            if code:
+                codes.add(code.strip().upper())
+    known = frozenset(codes)
+    with _lock:
+        _cache[key] = (fingerprint, known)
+    return known

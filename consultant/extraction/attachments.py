@@ -1,0 +1,146 @@
+"""What is written onto a code right after it: modifiers, a unit count, a range's other end.
+
+Forms read here: ``99214-25`` (any dash), ``27447-RT-GA``, ``63057 59``, ``20610 RT``,
+``63057 x2``, ``x 2``, ``×2``, ``(x2)``, ``96366 3 units``, a table cell
+``63047 | 1``, and ranges ``99202-99205`` / ``99202 through 99205``. A dash
+followed by a modifier is a modifier (``99214-25``); followed by a code of the
+same kind it is a range (``99202-99205``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from consultant.extraction.shapes import (
+    CANDIDATE,
+    DASH_CLASS,
+    WORDLIKE_MODIFIERS,
+    code_system,
+    is_modifier,
+)
+
+_DASH_MODIFIER = re.compile(r"[ \t]*" + DASH_CLASS + r"[ \t]*([A-Za-z0-9]{2})(?![A-Za-z0-9])")
+_SLASH_MODIFIER = re.compile(r"/([A-Z0-9]{2})(?![A-Za-z0-9])")
+_SPACE_MODIFIER = re.compile(r"[ \t]+([A-Z0-9]{2})(?![A-Za-z0-9])")
+_TABLE_MODIFIER = re.compile(r"[ \t]*\|[ \t]*([A-Z0-9]{2})[ \t]*(?=\||$|\n)")
+_UNITS = re.compile(
+    r"[ \t]*(?:[xX×*][ \t]*(\d{1,3})|\([ \t]*[xX×][ \t]*(\d{1,3})[ \t]*\))(?![\d.,]?\d)"
+    r"(?:[ \t]*(?:units?|levels?|times|sessions?)\b)?"
+)
+_UNITS_WORD = re.compile(r"[ \t]*[(,:=]?[ \t]*(\d{1,3})[ \t]*units?\b\)?", re.IGNORECASE)
+_TABLE_UNITS = re.compile(r"[ \t]*\|[ \t]*(\d{1,3})[ \t]*(?=\||$|\n)")
+# After a numeric modifier: a word that makes the number a quantity ("99213 25 minutes").
+_QUANTITY_AFTER = re.compile(
+    r"[ \t]*(?:" + DASH_CLASS + r"[ \t]*\d|\.\d|%|(?:min|minutes?|mins|hours?|hrs?|mg|mcg|ml|"
+    r"units?|sq|cm|mm|years?|yrs?|days?|weeks?|months?|patients?|times|visits?|claims?|"
+    r"percent|y/?o|kg|lbs?|seconds?)\b)",
+    re.IGNORECASE,
+)
+_RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)
+
+
+@dataclass
+class Attachments:
+    """Modifiers and units written onto one code mention, and where they end."""
+
+    end: int
+    modifiers: list[str] = field(default_factory=list)
+    units: int | None = None
+
+
+def _numeric_is_quantity(text: str, end: int) -> bool:
+    return _QUANTITY_AFTER.match(text, end) is not None
+
+
+def _next_modifier(text: str, pos: int, chained: bool) -> tuple[str, int] | None:
+    """The modifier written at ``pos`` and where it ends, or ``None``."""
+    match = _DASH_MODIFIER.match(text, pos)
+    if match is not None:
+        token = match.group(1).upper()
+        written = match.group(1)
+        # Lower-case letters only after a dash, and never an ordinary word ("99213-to").
+        lowered_word = written != token and token in WORDLIKE_MODIFIERS
+        quantity = token.isdigit() and _numeric_is_quantity(text, match.end())
+        if is_modifier(token) and not lowered_word and not quantity:
+            return token, match.end()
+        return None
+    if chained:
+        match = _SLASH_MODIFIER.match(text, pos)
+        if match is not None and is_modifier(match.group(1)):
+            return match.group(1), match.end()
+    match = _TABLE_MODIFIER.match(text, pos)
+    if match is not None and is_modifier(match.group(1)) and not match.group(1).isdigit():
+        return match.group(1), match.end()
+    match = _SPACE_MODIFIER.match(text, pos)
+    if match is not None:
+        token = match.group(1)
+        if not is_modifier(token):
+            return None
+        if token in WORDLIKE_MODIFIERS and not chained:
+            return None
+        if token.isdigit() and _numeric_is_quantity(text, match.end()):
+            return None
+        return token, match.end()
+    return None
+
+
+def _next_units(text: str, pos: int) -> tuple[int, int] | None:
+    for pattern in (_UNITS, _UNITS_WORD, _TABLE_UNITS):
+        match = pattern.match(text, pos)
+        if match is not None:
+            digits = next(group for group in match.groups() if group is not None)
+            if pattern is _TABLE_UNITS and is_modifier(digits):
+                continue
+            return int(digits), match.end()
+    return None
+
+
+def read_attachments(text: str, end: int) -> Attachments:
+    """Modifiers and units written right after a code that ends at ``end``."""
+    found = Attachments(end=end)
+    pos = end
+    while True:
+        modifier = _next_modifier(text, pos, chained=bool(found.modifiers))
+        if modifier is not None:
+            if modifier[0] not in found.modifiers:
+                found.modifiers.append(modifier[0])
+            pos = modifier[1]
+            continue
+        if found.units is None:
+            units = _next_units(text, pos)
+            if units is not None:
+                found.units, pos = units
+                continue
+        break
+    found.end = pos
+    return found
+
+
+def range_end_after(text: str, start: int, end: int, code: str) -> tuple[str, int, int] | None:
+    """The other end of a range written from the code at ``text[start:end]``.
+
+    Returns ``(end_code, end_start, end_end)`` when a dash, "through" or "thru"
+    (or "from ... to") joins the code to a later code of the same kind and shape;
+    ``None`` otherwise. A pair written with a dash but in falling order
+    ("29881-29880") is two codes, not a range.
+    """
+    connector = _RANGE_CONNECTOR.match(text, end)
+    if connector is None:
+        return None
+    word = connector.group(0).strip().lower()
+    if word == "to" and not _FROM_BEFORE.search(text, max(0, start - 12), start):
+        return None
+    other = CANDIDATE.match(text, connector.end())
+    if other is None:
+        return None
+    other_code = other.group(0).upper()
+    system = code_system(code)
+    if system is None or code_system(other_code) != system:
+        return None
+    if code[0] != other_code[0] and code[0].isalpha():
+        return None
+    if other_code <= code:
+        return None
+    return other_code, other.start(), other.end()

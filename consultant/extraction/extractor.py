@@ -1,0 +1,242 @@
+"""Find every code a question names: the candidates, the evidence for and against, the verdict.
+
+Every code-shaped token is a candidate. Look-alike rules (``lookalikes``) say
+why a candidate may be something else; evidence that it is a code comes from a
+code label before it ("CPT", "HCPCS code"), what is written onto it (a
+modifier, a unit count, the add-on ``+``), the code knowledge, and the list or
+range it sits in. A strong look-alike reason always wins; a weak one yields to
+any of that evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+
+from consultant.extraction.attachments import Attachments, range_end_after, read_attachments
+from consultant.extraction.icd10 import find_icd10
+from consultant.extraction.lookalikes import LookAlike, look_alike
+from consultant.extraction.mentions import (
+    CodeMention,
+    CodeRange,
+    Extraction,
+    SetAside,
+    Span,
+)
+from consultant.extraction.shapes import CANDIDATE, code_system
+
+KnownCodes = Callable[[str], bool] | Container[str]
+
+_CODE_LABEL = re.compile(
+    r"\b(?:cpt|hcpcs|hcpc|codes?|cat(?:egory)?[ \t]*(?:iii|ii|i|1|2|3)|pla)[ \t]*"
+    r"(?:®|\(r\)|™|\(tm\))?[ \t]*(?:codes?)?[ \t]*(?:#|:|no\.?|is|was|=|-)?[ \t]*$",
+    re.IGNORECASE,
+)
+_CODE_WORDS = re.compile(
+    r"\b(?:cpt|hcpcs|codes?|coded|coding|bill(?:ed|ing|s)?|report(?:ed|ing|s)?|add-?on|"
+    r"modifiers?|units?|primary|append(?:ed)?|submit(?:ted)?|charge[ds]?|denied|paid|payable)\b",
+    re.IGNORECASE,
+)
+# What may stand between two codes of one list: "99213, 99214 and 99215", "99213/99214",
+# "(63030)", a new numbered or bulleted line, a table's next row.
+_LIST_GAP = re.compile(
+    r"[\s()\[\]|]*(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*(?:and|or))?"
+    r"[\s()\[\]|]*(?:\d{1,2}[.)]|[-*•])?[ \t]*",
+    re.IGNORECASE,
+)
+_MAX_LIST_GAP = 24
+
+
+@dataclass
+class _Candidate:
+    code: str
+    written: str
+    system: str
+    span: Span
+    attachments: Attachments
+    reasons: list[str] = field(default_factory=list)
+    against: LookAlike | None = None
+    known: bool | None = None
+    add_on_mark: bool = False
+    range_end: int | None = None  # index of the candidate that closes a range from this one
+    taken: bool = False
+
+    @property
+    def has_evidence(self) -> bool:
+        """Evidence strong enough to overrule a weak look-alike reason."""
+        return bool(set(self.reasons) - {"code context"})
+
+
+def _known_predicate(known_codes: KnownCodes | None) -> Callable[[str], bool] | None:
+    if known_codes is None:
+        return None
+    if callable(known_codes):
+        return known_codes
+    container = known_codes
+    return lambda code: code in container
+
+
+def _evidence(text: str, candidate: _Candidate, is_known: Callable[[str], bool] | None) -> None:
+    start, _ = candidate.span
+    before = text[max(0, start - 40) : start]
+    reasons = candidate.reasons
+    if _CODE_LABEL.search(before):
+        reasons.append("code label")
+    elif _CODE_WORDS.search(before):
+        reasons.append("code context")
+    mark = text[start - 1 : start] if start else ""
+    mark_free = start < 2 or not text[start - 2].isalnum()
+    if mark == "+" and mark_free:
+        candidate.add_on_mark = True
+        reasons.append("add-on mark")
+    elif mark == "#" and mark_free:
+        reasons.append("# mark")
+    if candidate.attachments.modifiers:
+        reasons.append("modifier written")
+    if candidate.attachments.units is not None:
+        reasons.append("units written")
+    if is_known is not None:
+        candidate.known = is_known(candidate.code)
+        if candidate.known:
+            reasons.append("known code")
+
+
+def _candidates(
+    text: str,
+    taken_spans: list[Span],
+    is_known: Callable[[str], bool] | None,
+    aside: list[SetAside],
+) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for match in CANDIDATE.finditer(text):
+        start, end = match.span()
+        if any(s < end and start < e for s, e in taken_spans):
+            continue  # part of an ICD-10 code
+        written = match.group(0)
+        code = written.upper()
+        system = code_system(code)
+        if system is None:
+            aside.append(SetAside(written, (start, end), "no code has this shape"))
+            continue
+        candidate = _Candidate(code, written, system, (start, end), read_attachments(text, end))
+        _evidence(text, candidate, is_known)
+        candidate.against = look_alike(text, start, end)
+        if candidate.against is None and written != code:
+            candidate.against = LookAlike("written in lower case", strong=False)
+        found.append(candidate)
+    return found
+
+
+def _link_ranges(text: str, candidates: list[_Candidate]) -> None:
+    by_start = {c.span[0]: index for index, c in enumerate(candidates)}
+    for candidate in candidates:
+        if candidate.attachments.modifiers or candidate.attachments.units is not None:
+            continue
+        other = range_end_after(text, *candidate.span, candidate.code)
+        if other is not None and other[1] in by_start:
+            candidate.range_end = by_start[other[1]]
+
+
+def _lists(text: str, candidates: list[_Candidate]) -> list[list[int]]:
+    """Runs of candidates joined only by list punctuation, conjunctions or a range connector."""
+    groups: list[list[int]] = []
+    for index, candidate in enumerate(candidates):
+        if groups:
+            previous = candidates[groups[-1][-1]]
+            gap_start = previous.attachments.end
+            gap_end = candidate.span[0]
+            joined = previous.range_end == index or (
+                gap_end - gap_start <= _MAX_LIST_GAP
+                and _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
+            )
+            if joined:
+                groups[-1].append(index)
+                continue
+        groups.append([index])
+    return groups
+
+
+def _decide(candidates: list[_Candidate], groups: list[list[int]]) -> None:
+    for candidate in candidates:
+        against = candidate.against
+        candidate.taken = against is None or (not against.strong and candidate.has_evidence)
+    for group in groups:
+        members = [candidates[i] for i in group]
+        head = members[0].against
+        if head is not None and head.reason == "identifier after a label":
+            # "claims 12345, 12346 and 12347": the label covers the whole list.
+            for member in members[1:]:
+                if not member.has_evidence:
+                    member.taken = False
+                    member.against = head
+            continue
+        if len(members) < 2 or not any(m.taken for m in members):
+            continue
+        for member in members:
+            if not member.taken and member.against is not None and not member.against.strong:
+                member.taken = True
+            if member.taken:
+                member.reasons.append("list with codes")
+    for candidate in candidates:
+        if candidate.range_end is not None:
+            end = candidates[candidate.range_end]
+            both = candidate.taken and end.taken
+            candidate.taken = end.taken = both
+
+
+def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> None:
+    mentions: dict[str, CodeMention] = {}
+    for candidate in candidates:
+        if not candidate.taken:
+            reason = candidate.against.reason if candidate.against else "an unclosed range"
+            extraction.set_aside.append(SetAside(candidate.written, candidate.span, reason))
+            continue
+        reasons = candidate.reasons or ["code shape"]
+        mention = mentions.get(candidate.code)
+        if mention is None:
+            mention = CodeMention(
+                candidate.code, candidate.system, candidate.span, known=candidate.known
+            )
+            mentions[candidate.code] = mention
+            extraction.codes.append(mention)
+        mention.spans.append(candidate.span)
+        mention.add_on_mark = mention.add_on_mark or candidate.add_on_mark
+        for modifier in candidate.attachments.modifiers:
+            if modifier not in mention.modifiers:
+                mention.modifiers.append(modifier)
+        for reason in reasons:
+            if reason not in mention.reasons:
+                mention.reasons.append(reason)
+        if candidate.attachments.units is not None:
+            mention.units_written.append(candidate.attachments.units)
+        if candidate.range_end is not None:
+            end = candidates[candidate.range_end]
+            extraction.ranges.append(
+                CodeRange(candidate.code, end.code, (candidate.span[0], end.span[1]))
+            )
+            end.reasons.append("range end")
+    for mention in extraction.codes:
+        # Repeats that disagree ("88305 x3 ... should it be 88305 x2?") leave the count open.
+        if len(set(mention.units_written)) == 1:
+            mention.units = mention.units_written[0]
+
+
+def extract(text: str, known_codes: KnownCodes | None = None) -> Extraction:
+    """Every code, modifier, unit count, range and ICD-10-CM code written in ``text``.
+
+    ``known_codes`` is the code knowledge (a set of codes or a predicate). A known
+    code overrules a weak look-alike reason; an unknown code in a code context is
+    still reported, with ``known=False``. Without it, ``known`` is ``None``.
+    """
+    extraction = Extraction()
+    if not text:
+        return extraction
+    is_known = _known_predicate(known_codes)
+    extraction.icd10 = find_icd10(text, is_known)
+    icd_spans = [mention.span for mention in extraction.icd10]
+    candidates = _candidates(text, icd_spans, is_known, extraction.set_aside)
+    _link_ranges(text, candidates)
+    _decide(candidates, _lists(text, candidates))
+    _merge(text, candidates, extraction)
+    return extraction

@@ -1,0 +1,73 @@
+"""ICD-10-CM diagnosis codes: ``M51.16`` anywhere, ``M5116`` only where a diagnosis is named.
+
+A dotted code (a letter, a digit, a digit or letter, a dot, one to four more)
+is distinctive enough to take anywhere. Without the dot, ``M5116`` is also the
+shape of a HCPCS code and ``T12`` of a spine level, so undotted codes are taken
+only in a diagnosis list: after "Dx", "diagnosis" or "ICD-10", or next to a
+dotted code in the same list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from consultant.extraction.mentions import Icd10Mention
+
+_DOTTED = re.compile(r"(?<![A-Za-z0-9.])[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}(?![A-Za-z0-9]|\.\d)")
+_ANY_ICD = re.compile(
+    r"(?<![A-Za-z0-9.])[A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4}|[0-9A-Za-z]{0,4})"
+    r"(?![A-Za-z0-9]|\.\d)"
+)
+_DX_KEYWORD = re.compile(
+    r"\b(?:dx|dxs|diagnos[ie]s|diag|icd[- ]?10(?:[- ]?cm)?|icd)\b(?:[ \t]+codes?)?",
+    re.IGNORECASE,
+)
+# What may sit between the codes of one diagnosis list.
+_LIST_GAP = re.compile(
+    r"(?:[ \t\r\n:;,#=&/+]|" + "[-\u2010\u2011\u2012\u2013\u2014]"
+    r"|\([^()\n]{0,60}\)|\b(?:and|or|codes?|is|are|was|were|of|primary|secondary|plus)\b)*",
+    re.IGNORECASE,
+)
+_HCPCS_SHAPE = re.compile(r"[A-Za-z]\d{4}")
+
+
+def dotted_form(written: str) -> str:
+    """The code in its standard form: upper case, a dot after the third character."""
+    code = written.upper().replace(".", "")
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[Icd10Mention]:
+    """Every ICD-10-CM code in ``text``, in text order, once per place written.
+
+    ``is_code`` says whether an undotted token such as ``J1885`` is a known
+    procedure or supply code; such a token then ends a diagnosis list instead of
+    joining it.
+    """
+    found: dict[int, Icd10Mention] = {}
+    starts = [(m.end(), False) for m in _DX_KEYWORD.finditer(text)]
+    for match in _DOTTED.finditer(text):
+        found[match.start()] = Icd10Mention(
+            dotted_form(match.group(0)), match.span(), match.group(0)
+        )
+        starts.append((match.end(), True))
+    for start, dotted_seen in starts:
+        pos = start
+        while True:
+            gap = _LIST_GAP.match(text, pos)
+            pos = gap.end() if gap is not None else pos
+            token = _ANY_ICD.match(text, pos)
+            if token is None or not any(c.isdigit() for c in token.group(0)[1:]):
+                break
+            written = token.group(0)
+            if _HCPCS_SHAPE.fullmatch(written) and (
+                # One who dots their diagnoses wrote "G0121" after "K63.5" as a HCPCS code.
+                dotted_seen or (is_code is not None and is_code(written.upper()))
+            ):
+                break
+            dotted_seen = dotted_seen or "." in written
+            if token.start() not in found:
+                found[token.start()] = Icd10Mention(dotted_form(written), token.span(), written)
+            pos = token.end()
+    return [found[key] for key in sorted(found)]
