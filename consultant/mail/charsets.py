@@ -88,7 +88,8 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
-def _decode_encoded_word(charset: str, encoding: str, payload: str) -> str:
+def _decode_encoded_word(word: re.Match[str]) -> str:
+    charset, encoding, payload = word.groups()
     raw = payload.encode("ascii", "replace")
     try:
         if encoding in "bB":
@@ -97,7 +98,7 @@ def _decode_encoded_word(charset: str, encoding: str, payload: str) -> str:
         else:
             data = binascii.a2b_qp(raw, header=True)
     except (binascii.Error, ValueError):
-        return payload
+        return word.group(0)
     return decode_bytes(data, charset)[0]
 
 
@@ -113,10 +114,7 @@ def decode_header_text(value: str) -> str:
     if "=?" not in value:
         return value
     value = _BETWEEN_ENCODED_WORDS.sub(r"\1\2", value)
-    return _ENCODED_WORD.sub(
-        lambda match: _decode_encoded_word(match.group(1), match.group(2), match.group(3)),
-        value,
-    )
+    return _ENCODED_WORD.sub(_decode_encoded_word, value)
 
 
 def one_line(value: str) -> str:

@@ -93,7 +93,10 @@ class _TextWriter(HTMLParser):
     def text(self) -> str:
         if self.current:
             self._break_line()
-        joined = "\n".join(line.rstrip() for line in self.lines)
+        lines = [line.rstrip() for line in self.lines]
+        while lines and not lines[-1].strip("> "):
+            lines.pop()
+        joined = "\n".join(lines)
         return _BLANK_RUNS.sub("\n\n", joined).strip("\n")
 
 

@@ -22,6 +22,7 @@ from consultant.mail.html_text import html_to_text
 UNDECODABLE_TEXT = "undecodable_text"
 
 _MAX_PARTS = 500
+_MAX_DEPTH = 60
 _MAX_EMBEDDING = 4
 _BASE64_DEFECTS = (
     email.errors.InvalidBase64CharactersDefect,
@@ -59,6 +60,9 @@ def _defect_names(part: email.message.Message) -> list[str]:
 
 
 def _filename(part: email.message.Message) -> str | None:
+    # Most body parts name no file; skip the (slow) parameter parsing for them.
+    if "name" not in str(part.get("Content-Disposition", "")) + str(part.get("Content-Type", "")):
+        return None
     try:
         name = part.get_filename() or part.get_param("name")
     except (LookupError, ValueError, UnicodeError):
@@ -129,7 +133,7 @@ class BodyCollector:
     def collect(self, part: email.message.Message, depth: int = 0, in_report: bool = False) -> None:
         """Walk ``part`` and everything under it."""
         self.seen_parts += 1
-        if self.seen_parts > _MAX_PARTS:
+        if self.seen_parts > _MAX_PARTS or depth > _MAX_DEPTH:
             if "too_many_parts" not in self.defects:
                 self.defects.append("too_many_parts")
             return
@@ -153,7 +157,10 @@ class BodyCollector:
             # A multipart whose boundary never appears: the stdlib leaves the body as one string.
             self._collect_leaf(part, "text/plain", broken_mime=True)
         else:
-            self._collect_leaf(part, content_type, part.get_param("boundary") is not None)
+            has_boundary = "boundary" in str(part.get("Content-Type", "")).lower()
+            self._collect_leaf(
+                part, content_type, has_boundary and bool(part.get_param("boundary"))
+            )
 
     def _collect_alternative(
         self, subparts: list[email.message.Message], depth: int, in_report: bool

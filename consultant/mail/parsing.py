@@ -37,6 +37,10 @@ UNREADABLE_DEFECTS = frozenset({NO_HEADERS, UNDECODABLE_TEXT, PARSER_FAILED})
 __all__ = ["AttachmentInfo", "HeaderMap", "ParsedMessage", "parse_message"]
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_SIMPLE_ADDRESS = re.compile(
+    r'^\s*(?:(?:"([^"\\]*)"|([^"<>,;:()@\\]*?))\s*<([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)>'
+    r'|([^<>\s,;:()"@]+@[^<>\s,;:()"@]+))\s*$'
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +111,16 @@ def _message_ids(value: str | None) -> tuple[str, ...]:
 
 
 def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
+    values = list(values)
+    simple = [_SIMPLE_ADDRESS.match(value) for value in values]
+    if all(simple):
+        # The common "Name <addr>" or bare address: a regex is ten times faster
+        # than getaddresses, which the parse budget per message notices.
+        found = [(m.group(1) or m.group(2) or "", m.group(3) or m.group(4)) for m in simple if m]
+    else:
+        found = email.utils.getaddresses(values)
     pairs = []
-    for name, address in email.utils.getaddresses(list(values)):
+    for name, address in found:
         address = address.strip().lower()
         if "@" in address:
             pairs.append((one_line(decode_header_text(name)), address))

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import re
 
-_WROTE = r"(wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\s*:\s*$"
+# German puts the name after the verb: "Am <date> schrieb <name>:".
+_WROTE = (
+    r"((wrote|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\s*"
+    r"|\bschrieb\b.{0,200}):\s*$"
+)
 _ATTRIBUTION_START = re.compile(r"^\s*(On|Le|Am|El|Il|Op|Em|Den|W dniu)\s.*", re.IGNORECASE)
 _ATTRIBUTION_END = re.compile(_WROTE, re.IGNORECASE)
 _ORIGINAL_MESSAGE = re.compile(r"^\s*-{3,}\s*Original Message\s*-{3,}\s*$", re.IGNORECASE)
@@ -68,8 +72,17 @@ def _is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
+def _quote_follows(lines: list[str], index: int) -> bool:
+    following = [line for line in lines[index + 1 : index + 4] if line.strip()]
+    return bool(following) and _is_quoted(following[0])
+
+
 def _attribution_end(lines: list[str], index: int) -> int | None:
-    """The last line of an "On <date>, <name> wrote:" that starts at ``index`` (clients wrap it)."""
+    """The last line of an "On <date>, <name> wrote:" that starts at ``index`` (clients wrap it).
+
+    "On Monday the physician wrote:" in a question is not an attribution: a
+    real one names an address or is followed by quoted lines.
+    """
     if not _ATTRIBUTION_START.match(lines[index]):
         return None
     joined = ""
@@ -78,7 +91,7 @@ def _attribution_end(lines: list[str], index: int) -> int | None:
         if len(joined) > 400:
             return None
         if _ATTRIBUTION_END.search(joined):
-            return end
+            return end if "@" in joined or _quote_follows(lines, end) else None
     return None
 
 
@@ -109,9 +122,7 @@ def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
         if _attribution_end(lines, index) is not None:
             return index, False
         # "Name <address> wrote:" without an "On" directly above a quoted block.
-        if _ATTRIBUTION_END.search(line) and any(
-            _is_quoted(following) for following in lines[index + 1 : index + 3]
-        ):
+        if _ATTRIBUTION_END.search(line) and _quote_follows(lines, index):
             return index, False
     return None
 

@@ -1,0 +1,196 @@
+"""The inbound rule chain: each rule on its own, the order, and the recorded hits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from consultant.mail.parsing import parse_message
+from consultant.mail.rules import (
+    INBOUND_CHAIN,
+    AutoReply,
+    Bounce,
+    Bulk,
+    InboundContext,
+    Loop,
+    NoText,
+    UnknownSender,
+    run_inbound_chain,
+)
+
+OURS = "consultant@example.org"
+
+
+def _mail(headers: str = "", body: str = "Is 99497 billed per 30 minutes?\n") -> bytes:
+    base = "From: Rosa <rosa@clinic.example>\nTo: consultant@example.org\nSubject: A question\n"
+    return (base + headers + "\n" + body).encode()
+
+
+def _context(**changes: object) -> InboundContext:
+    context = InboundContext(
+        our_address=OURS,
+        raw_size=1000,
+        max_bytes=5_000_000,
+        is_duplicate=False,
+        is_known_sender=True,
+        loop_marker=OURS,
+    )
+    return replace(context, **changes)  # type: ignore[arg-type]
+
+
+def _disposition(raw: bytes, **changes: object) -> str:
+    return run_inbound_chain(parse_message(raw), _context(**changes)).disposition
+
+
+def test_chain_order_is_the_agreed_one() -> None:
+    assert [disposition for _, disposition in INBOUND_CHAIN] == [
+        "too_large",
+        "unparseable",
+        "duplicate",
+        "loop",
+        "bounce",
+        "auto_reply",
+        "bulk",
+        "unknown_sender",
+        "no_text",
+    ]
+    assert [rule.name for rule, _ in INBOUND_CHAIN] == [d for _, d in INBOUND_CHAIN]
+
+
+def test_a_plain_question_from_a_known_sender_is_accepted_with_no_hits() -> None:
+    result = run_inbound_chain(parse_message(_mail()), _context())
+    assert result.disposition == "accepted"
+    assert result.hits == []
+
+
+def test_every_hit_is_recorded_and_the_first_decides() -> None:
+    raw = _mail("List-Id: <weekly.example>\nAuto-Submitted: auto-generated\n", body="")
+    result = run_inbound_chain(parse_message(raw), _context(is_known_sender=False))
+    assert [hit.rule for hit in result.hits] == ["auto_reply", "bulk", "unknown_sender", "no_text"]
+    assert result.disposition == "auto_reply"
+
+
+def test_reasons_never_quote_the_sender_subject_or_body() -> None:
+    raw = _mail("Precedence: bulk\nX-Loop: consultant@example.org\n", body="")
+    parsed = parse_message(raw)
+    result = run_inbound_chain(parsed, _context(is_known_sender=False, is_duplicate=True))
+    assert len(result.hits) >= 4
+    for hit in result.hits:
+        assert "rosa" not in hit.reason.lower() and "question" not in hit.reason.lower()
+
+
+def test_too_large_without_a_body_is_not_also_unparseable() -> None:
+    result = run_inbound_chain(None, _context(raw_size=6_000_000))
+    assert result.disposition == "too_large"
+    assert "unparseable" not in [hit.rule for hit in result.hits]
+
+
+def test_no_parsed_message_within_the_limit_is_unparseable() -> None:
+    assert run_inbound_chain(None, _context()).disposition == "unparseable"
+
+
+def test_duplicate() -> None:
+    assert _disposition(_mail(), is_duplicate=True) == "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("headers", "sender"),
+    [
+        ("", "Consultant@Example.org"),
+        ("X-Loop: consultant@example.org\n", "rosa@clinic.example"),
+        ("X-Loop: other@list.example\nX-Loop:  CONSULTANT@example.org \n", "rosa@clinic.example"),
+    ],
+)
+def test_loop(headers: str, sender: str) -> None:
+    raw = _mail(headers).replace(b"rosa@clinic.example", sender.encode())
+    assert Loop().check(parse_message(raw), _context()) is not None
+    assert _disposition(raw) == "loop"
+
+
+def test_someone_elses_x_loop_is_not_a_loop() -> None:
+    assert _disposition(_mail("X-Loop: other@list.example\n")) == "accepted"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _mail().replace(b"rosa@clinic.example", b"MAILER-DAEMON@mx.example"),
+        _mail().replace(b"Rosa <rosa@clinic.example>", b"postmaster@mx.example"),
+        _mail("X-Failed-Recipients: gone@clinic.example\n"),
+        _mail().replace(b"A question", b"Undeliverable: A question"),
+        _mail(body="Hi. This is the qmail-send program at mx.example.\n"),
+        _mail("Return-Path: <>\n"),
+    ],
+)
+def test_bounce_signals(raw: bytes) -> None:
+    assert Bounce().check(parse_message(raw), _context()) is not None
+    assert _disposition(raw) == "bounce"
+
+
+def test_an_auto_reply_with_an_empty_return_path_is_an_auto_reply_not_a_bounce() -> None:
+    raw = _mail("Return-Path: <>\nAuto-Submitted: auto-replied\n")
+    assert Bounce().check(parse_message(raw), _context()) is None
+    assert _disposition(raw) == "auto_reply"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _mail("Auto-Submitted: auto-replied\n"),
+        _mail("Auto-Submitted: auto-generated\n"),
+        _mail("X-Autoreply: yes\n"),
+        _mail("X-Autorespond: on\n"),
+        _mail("X-Auto-Response-Suppress: All\n"),
+        _mail("Precedence: auto_reply\n"),
+        _mail("X-Autogenerated: Reply\n"),
+        _mail().replace(b"A question", b"Automatic reply: A question"),
+        _mail().replace(b"A question", b"Out of Office: A question"),
+        _mail().replace(b"A question", b"AUTO: Rosa is out of the office"),
+    ],
+)
+def test_auto_reply_signals(raw: bytes) -> None:
+    assert AutoReply().check(parse_message(raw), _context()) is not None
+    assert _disposition(raw) == "auto_reply"
+
+
+def test_auto_submitted_no_is_a_person_writing() -> None:
+    assert _disposition(_mail("Auto-Submitted: no\n")) == "accepted"
+
+
+def test_a_reply_to_an_out_of_office_thread_is_not_an_auto_reply() -> None:
+    raw = _mail().replace(b"A question", b"Re: Automatic reply: A question")
+    assert _disposition(raw) == "accepted"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        "List-Id: Coding news <news.example>\n",
+        "List-Unsubscribe: <mailto:leave@news.example>\n",
+        "Precedence: bulk\n",
+        "Precedence: list\n",
+        "Precedence: junk\n",
+    ],
+)
+def test_bulk_signals(headers: str) -> None:
+    assert Bulk().check(parse_message(_mail(headers)), _context()) is not None
+    assert _disposition(_mail(headers)) == "bulk"
+
+
+def test_unknown_sender_and_missing_sender() -> None:
+    assert _disposition(_mail(), is_known_sender=False) == "unknown_sender"
+    no_from = b"To: consultant@example.org\nSubject: hi\n\nIs 99213 ok?\n"
+    reason = UnknownSender().check(parse_message(no_from), _context())
+    assert reason == "no sender address"
+
+
+def test_no_text_after_quotes_and_signature() -> None:
+    raw = _mail(body="> Our old answer.\n\n-- \nRosa\n")
+    assert _disposition(raw) == "no_text"
+    assert NoText().check(parse_message(_mail()), _context()) is None
+
+
+def test_unparseable_bytes() -> None:
+    result = run_inbound_chain(parse_message(b"\x00\x01\x02\xff binary"), _context())
+    assert result.disposition == "unparseable"
