@@ -58,6 +58,8 @@ def _register_domain_commands() -> None:
 
     for module_name in (
         "consultant.codes.commands",
+        "consultant.codes.lookup_cli",
+        "consultant.consultations.draft_cli",
         "consultant.extraction_commands",
         "consultant.consultations.commands",
         "consultant.mail.commands",

@@ -156,6 +156,8 @@ class LookupResult:
     pair_edits: tuple[PtpEditFact, ...]
     past_pair_edits: tuple[PtpEditFact, ...]
     releases: tuple[ReleaseRef, ...] = field(default=())
+    # The PTP release searched for edits between the codes (it answers "none" too).
+    ptp_release: str | None = None
 
     @property
     def unknown_codes(self) -> list[str]:
@@ -169,6 +171,7 @@ class LookupResult:
             "pair_edits": [_edit_json(e) for e in self.pair_edits],
             "past_pair_edits": [_edit_json(e) for e in self.past_pair_edits],
             "unknown_codes": self.unknown_codes,
+            "ptp_release": self.ptp_release,
             "releases": [
                 {"kind": r.kind, "name": r.name, "effective_on": _iso(r.effective_on)}
                 for r in self.releases

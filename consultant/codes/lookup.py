@@ -112,6 +112,9 @@ def look_up_codes(
     fees = lookup_queries.fee_schedule(session, releases.get(ReleaseKind.PFS), wanted, answered_by)
     ptp_release = releases.get(ReleaseKind.PTP)
     edits = lookup_queries.ptp_edits(session, ptp_release, wanted, today, answered_by)
+    searched = ptp_release if len(wanted) > 1 else None
+    if searched is not None:
+        answered_by(searched.id)  # "no edit between them" is an answer too
 
     seen = set(code_rows) | set(descriptors) | set(add_ons) | set(mues) | set(fees)
     seen |= {e.column_1 for e in edits} | {e.column_2 for e in edits}
@@ -144,6 +147,7 @@ def look_up_codes(
         pair_edits=tuple(e for e in edits if e.active),
         past_pair_edits=tuple(e for e in edits if not e.active),
         releases=tuple(sorted(used.values(), key=lambda r: (r.kind, r.name))),
+        ptp_release=searched.name if searched is not None else None,
     )
 
 

@@ -1,0 +1,101 @@
+"""``consultant lookup CODE... [--json] [--release NAME]``: what the data says about codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from consultant.codes.facts import CodeFacts, LookupResult, PtpEditFact
+from consultant.codes.lookup import UnknownReleaseError, look_up_codes
+
+
+def register(main: click.Group) -> None:
+    """Add the ``lookup`` command to the ``consultant`` group."""
+    main.add_command(lookup)
+
+
+@click.command("lookup")
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+@click.option("--release", default=None, help="Answer from this release for its kind.")
+def lookup(codes: tuple[str, ...], as_json: bool, release: str | None) -> None:
+    """Look CODES up: kind, status, descriptors, add-on, MUE, indicators, PTP edits between them."""
+    from consultant.cli import settings_or_exit
+    from consultant.db import unit_of_work
+
+    settings = settings_or_exit()
+    try:
+        with unit_of_work(settings.resolved_database_url) as session:
+            result = look_up_codes(session, codes, release=release)
+    except UnknownReleaseError as exc:
+        click.echo(f"consultant lookup: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        click.echo(describe(result))
+
+
+def describe(result: LookupResult) -> str:
+    """A terminal-friendly account of a lookup, one block per code, then the pair edits."""
+    lines: list[str] = []
+    for facts in result.codes:
+        lines.extend(_code_lines(facts))
+        lines.append("")
+    if len(result.codes) > 1:
+        lines.append("PTP edits between the codes:")
+        lines.extend(f"  {_edit_line(e)}" for e in result.pair_edits)
+        if not result.pair_edits:
+            lines.append("  none active")
+        lines.extend(f"  deleted: {_edit_line(e)}" for e in result.past_pair_edits)
+        lines.append("")
+    lines.append("Releases: " + (", ".join(r.name for r in result.releases) or "none"))
+    return "\n".join(lines)
+
+
+def _code_lines(c: CodeFacts) -> list[str]:
+    if not c.known:
+        return [f"{c.code}: unknown (no loaded release has it)"]
+    status = c.status or "no status in the loaded data"
+    if c.deleted and c.deleted_on:
+        status += f" (deleted {c.deleted_on.year})"
+    if c.deleted and c.replaced_by:
+        status += f", replaced by {c.replaced_by}"
+    lines = [f"{c.code} [{c.system or 'unrecognised shape'}] status {status}"]
+    best = c.best_descriptor
+    lines.append(
+        f"  descriptor ({best.source}, {best.release}): {best.text}"
+        if best
+        else "  descriptor: none loaded"
+    )
+    if c.add_on is not None:
+        a = c.add_on
+        state = "active" if a.active else f"edits deleted {a.edits_deleted_year}"
+        primaries = ", ".join(f"{p.code} (type {p.edit_type})" for p in a.primaries) or "none"
+        types = "/".join(str(t) for t in sorted(set(a.edit_types)))
+        lines.append(f"  add-on, edit type {types}, {state}; primaries: {primaries}")
+        if a.contractor_decides:
+            lines.append("  the contractor may accept (other) primaries")
+    if c.mue is not None:
+        lines.append(
+            f"  MUE {c.mue.value} per {c.mue.per} (MAI {c.mue.adjudication_indicator}, "
+            f"{c.mue.rationale or 'no rationale'}; {c.mue.release})"
+        )
+    if c.fee_schedule is not None:
+        f = c.fee_schedule
+        lines.append(
+            f"  global {f.global_days}, mult proc {f.mult_proc}, bilateral {f.bilateral}, "
+            f"assistant {f.assistant}, co-surgeon {f.co_surgeon}, team {f.team_surgeon} "
+            f"({f.release})"
+        )
+    return lines
+
+
+def _edit_line(e: PtpEditFact) -> str:
+    deleted = f", deleted {e.deleted_on.isoformat()}" if e.deleted_on else ""
+    return (
+        f"column 1 {e.column_1}, column 2 {e.column_2}: modifier indicator "
+        f"{e.modifier_indicator}, {e.rationale or 'no rationale'}{deleted} ({e.release})"
+    )

@@ -1,0 +1,168 @@
+"""Draft the reply to a coding question: extract the codes, look them up, render the templates.
+
+Python builds the facts (:mod:`consultant.consultations.drafting_facts`) and
+the templates under ``templates/email/<name>/`` word them; the templates read
+nothing but the facts, the question and the greeting name, so a stored draft
+can be re-rendered exactly and every sentence traces back to a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from consultant.codes.lookup import look_up_codes
+from consultant.consultations.drafting_facts import QuestionCodes, WrittenCode, build_facts
+from consultant.extraction import Extraction, extract
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
+ANSWER = "answer"
+CLARIFICATION = "clarification"
+_REPLY_PREFIX = re.compile(r"^(?:\s*re\s*:\s*)+", re.IGNORECASE)
+_LINE_BREAKS = re.compile(r"[\r\n]")
+
+
+class Addressee(Protocol):
+    """Whoever the reply greets: an account, or anything with a name."""
+
+    @property
+    def name(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class DraftReply:
+    """A rendered reply and the facts it used (stored with the draft as JSON)."""
+
+    subject: str
+    text: str
+    html: str
+    template: str
+    facts: dict[str, Any]
+
+
+def draft_reply(
+    session: Session,
+    question_text: str,
+    *,
+    subject: str,
+    earlier_messages: Sequence[str] = (),
+    account: Addressee | None = None,
+    release: str | None = None,
+) -> DraftReply:
+    """The reply to ``question_text`` (new text only), ready for a reviewer.
+
+    ``earlier_messages`` are the thread's earlier question texts, oldest first:
+    when the new text names no code, the latest earlier message that does
+    supplies them (a follow-up such as "and with modifier 59?").
+    """
+    question = question_codes(question_text, earlier_messages)
+    if not question.codes:
+        facts = build_empty_facts(question)
+    else:
+        result = look_up_codes(session, [w.code for w in question.codes], release=release)
+        facts = build_facts(question, result)
+    name = account.name if account is not None else None
+    return render_reply(facts, question_text=question_text, subject=subject, greeting_name=name)
+
+
+def question_codes(question_text: str, earlier_messages: Sequence[str] = ()) -> QuestionCodes:
+    """The codes written in the question, or failing that in the latest earlier message."""
+    found = _written(extract(question_text))
+    if found.codes or not earlier_messages:
+        return found
+    for earlier in reversed(earlier_messages):
+        before = _written(extract(earlier))
+        if before.codes:
+            return QuestionCodes(before.codes, found.icd10, True, before.ranges)
+    return found
+
+
+def _written(extraction: Extraction) -> QuestionCodes:
+    return QuestionCodes(
+        codes=[WrittenCode(m.code, tuple(m.modifiers), m.units) for m in extraction.codes],
+        icd10=[d.code for d in extraction.icd10],
+        ranges=[(r.start, r.end) for r in extraction.ranges],
+    )
+
+
+def build_empty_facts(question: QuestionCodes) -> dict[str, Any]:
+    """The facts of a question that names no code: nothing looked up."""
+    return {
+        "codes": [],
+        "pair_edits": [],
+        "pairs_without_edit": [],
+        "unknown_codes": [],
+        "ptp_release": None,
+        "releases": [],
+        "icd10": list(question.icd10),
+        "ranges": [],
+        "codes_from_earlier_message": False,
+    }
+
+
+def render_reply(
+    facts: dict[str, Any], *, question_text: str, subject: str, greeting_name: str | None = None
+) -> DraftReply:
+    """Render the answer (or, with no code, the clarification request) from stored facts."""
+    template = ANSWER if facts["codes"] else CLARIFICATION
+    context = {
+        "facts": facts,
+        "known_codes": [c for c in facts["codes"] if c["known"]],
+        "original_subject": _original_subject(subject),
+        "greeting_name": (greeting_name or "").strip() or None,
+        "question_lines": question_text.strip().splitlines(),
+    }
+    env = _environment()
+    rendered_subject = env.get_template(f"{template}/subject.txt").render(context)
+    return DraftReply(
+        # One line whatever the template does: a subject must never inject a header.
+        subject=_LINE_BREAKS.sub("", rendered_subject).strip(),
+        text=env.get_template(f"{template}/body.txt").render(context),
+        html=env.get_template(f"{template}/body.html").render(context),
+        template=template,
+        facts=facts,
+    )
+
+
+def reply_subject(original: str) -> str:
+    """``Re: `` plus the original subject on one line, never ``Re: Re:``."""
+    return f"Re: {_original_subject(original)}"
+
+
+def _original_subject(subject: str) -> str:
+    """The subject without CR/LF (which unfolds a folded header) or its reply prefixes."""
+    one_line = _LINE_BREAKS.sub("", subject).strip()
+    return _REPLY_PREFIX.sub("", one_line).strip() or "your coding question"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # Autoescape by file name: body.html escapes everything it prints, including
+    # the sentences of the .txt macros (through the ``sentence`` filter).
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["sentence"] = as_sentence
+    return env
+
+
+def as_sentence(value: object) -> str:
+    """A macro's output on one line, as a plain ``str``.
+
+    Jinja marks a macro's output safe when an autoescaping template calls it,
+    even though the .txt macros never escaped what they inserted; turning it
+    back into ``str`` lets body.html escape it once, as it must.
+    """
+    return " ".join(str(value).split())

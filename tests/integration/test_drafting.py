@@ -1,0 +1,191 @@
+"""Reply drafting: golden replies for every case of issue 4, on SQLite and PostgreSQL.
+
+The golden files in tests/data/drafting/ were reviewed line by line against the
+shared CMS data; regenerate them with UPDATE_GOLDEN=1 only to review again.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from consultant.consultations.drafting import DraftReply, draft_reply, reply_subject
+from consultant.db import unit_of_work
+from tests.integration.test_lookup import insert_test_facts
+
+GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "drafting"
+
+CASES = {
+    "add_on_with_primary": "Hi, for the second level can we bill 63057 along with 63056?",
+    "add_on_alone": "Is 63057 x 1 payable by itself for the extra level?",
+    "add_on_type_2": "Our surgeon used 15777 on a breast case. Which primary does it go with?",
+    "add_on_type_3": "We did a debridement and placed an antibiotic spacer, 20701. OK?",
+    "pair_indicator_0": "Spine case: 63047 with 69990-59 for the microscope. Will it pay?",
+    "pair_indicator_1_with_59": "Knee scope 29881 and an injection 20610-59 in the other knee?",
+    "deleted_code": "Can we still use 99354 for prolonged time in the office?",
+    "medicare_invalid": "Medicare patient seen in consult, we billed 99242. Denied, why?",
+    "units_over_mue": "Facet injections: 64483 and 64484 x 6 on the same day.",
+    "no_code": "How do I code a visit where the patient only needed a refill?",
+    "unknown_code": "Is 12345 a valid code to use with 20610?",
+    "hcpcs_and_bilateral": "Injection J1100 x 4 and 20610-50 for both knees; also A4466?",
+}
+
+
+@dataclass(frozen=True)
+class Named:
+    name: str | None
+
+
+@pytest.fixture
+def facts_url(database_url: str) -> str:
+    insert_test_facts(database_url)
+    return database_url
+
+
+def _draft(url: str, question: str, subject: str = "Coding question") -> DraftReply:
+    with unit_of_work(url) as session:
+        return draft_reply(session, question, subject=subject)
+
+
+def _golden_text(reply: DraftReply) -> str:
+    return f"Subject: {reply.subject}\nTemplate: {reply.template}\n\n{reply.text}"
+
+
+def _words_of_html(body: str) -> str:
+    text = re.sub(r"<[^>]+>", " ", body)
+    return " ".join(html.unescape(text).split())
+
+
+def _words_of_text(body: str) -> str:
+    # Bullets and quote marks are the text part's layout, as <li> and <blockquote> are HTML's.
+    lines = [re.sub(r"^(?:- |> ?)", "", line) for line in body.splitlines()]
+    return " ".join(" ".join(lines).split())
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_reply(facts_url: str, case: str) -> None:
+    reply = _draft(facts_url, CASES[case])
+    golden = GOLDEN_DIR / f"{case}.txt"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_text(_golden_text(reply))
+    assert _golden_text(reply) == golden.read_text()
+    assert _words_of_html(reply.html) == _words_of_text(reply.text)
+    assert "A certified coder reviewed this reply before it was sent." in reply.text
+
+
+def test_add_on_alone_facts_in_the_json_shape(facts_url: str) -> None:
+    facts = _draft(facts_url, CASES["add_on_alone"]).facts
+    (code,) = facts["codes"]
+    expected = {
+        "code": "63057",
+        "system": "CPT",
+        "status": "A",
+        "known": True,
+        "descriptor_source": "summary",
+        "mue": {"value": 3, "per": "day"},
+        "global_days": "ZZZ",
+        "modifiers": [],
+        "units": 1,
+    }
+    assert {k: code[k] for k in expected if k != "mue"} == {
+        k: v for k, v in expected.items() if k != "mue"
+    }
+    assert {k: code["mue"][k] for k in ("value", "per")} == expected["mue"]
+    add_on = code["add_on"]
+    assert (add_on["is_add_on"], add_on["edit_type"]) == (True, 1)
+    assert (add_on["primaries"], add_on["primary_in_question"]) == (["63055", "63056"], False)
+    assert facts["pair_edits"] == [] and facts["unknown_codes"] == []
+    assert set(facts["releases"]) == {
+        "ncci-addon-code-edits-2024q2",
+        "ncci-mue-practitioner-2024-07-01",
+        "pfs-indicators-2024-07",
+        "test-summaries",
+    }
+
+
+def test_pair_edits_and_unknown_codes_in_the_facts(facts_url: str) -> None:
+    facts = _draft(facts_url, CASES["pair_indicator_0"]).facts
+    (edit,) = facts["pair_edits"]
+    assert {k: edit[k] for k in ("column_1", "column_2", "modifier_indicator")} == {
+        "column_1": "63047",
+        "column_2": "69990",
+        "modifier_indicator": 0,
+    }
+    assert edit["rationale"] == "Misuse of Column Two code with Column One code"
+    assert edit["finding"] == "modifier_cannot_bypass"
+    unknown = _draft(facts_url, CASES["unknown_code"]).facts
+    assert unknown["unknown_codes"] == ["12345"]
+    assert [c["known"] for c in unknown["codes"]] == [False, True]
+
+
+def test_units_over_the_mue_and_deleted_code(facts_url: str) -> None:
+    units = _draft(facts_url, CASES["units_over_mue"]).facts["codes"][1]
+    assert (units["code"], units["units"], units["units_over_mue"]) == ("64484", 6, True)
+    assert units["mue"]["value"] == 4
+    deleted = _draft(facts_url, CASES["deleted_code"]).facts["codes"][0]
+    assert (deleted["status"], deleted["deleted_year"]) == ("D", 2022)
+    assert deleted["add_on"]["active"] is False and deleted["add_on"]["primaries"] == []
+
+
+def test_everything_from_the_question_is_escaped_in_html(facts_url: str) -> None:
+    question = 'Is 63057 ok? <script>alert("x")</script> & <b>bold</b>'
+    with unit_of_work(facts_url) as session:
+        reply = draft_reply(
+            session, question, subject="<i>Help</i>", account=Named("Ann <Lee> & Co")
+        )
+    assert "<script>" not in reply.html and "<b>" not in reply.html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold" in reply.html
+    assert "Hello Ann &lt;Lee&gt; &amp; Co," in reply.html
+    assert "Hello Ann <Lee> & Co," in reply.text
+    assert "<i>" not in reply.html
+    assert reply.subject == "Re: <i>Help</i>"
+    assert _words_of_html(reply.html) == _words_of_text(reply.text)
+
+
+def test_no_code_asks_for_clarification_and_uses_no_release(facts_url: str) -> None:
+    reply = _draft(facts_url, CASES["no_code"], subject="Refill visit")
+    assert reply.template == "clarification"
+    assert reply.facts["codes"] == [] and reply.facts["releases"] == []
+    assert "found no procedure or supply code" in reply.text
+
+
+def test_follow_up_without_codes_answers_for_the_earlier_message(facts_url: str) -> None:
+    with unit_of_work(facts_url) as session:
+        reply = draft_reply(
+            session,
+            "And if I put 59 on it?",
+            subject="Re: 63047",
+            earlier_messages=("Can 63047 go with 69990?", "Thanks, one more thing."),
+        )
+    assert reply.facts["codes_from_earlier_message"] is True
+    assert [c["code"] for c in reply.facts["codes"]] == ["63047", "69990"]
+    assert "names no code, so this reply covers the codes of your earlier message" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("Question about 63057", "Re: Question about 63057"),
+        ("Re: Question", "Re: Question"),
+        ("RE: re:  Question", "Re: Question"),
+        ("Long\r\n folded subject", "Re: Long folded subject"),
+        ("Line\nbreak\rhere", "Re: Linebreakhere"),
+        ("", "Re: your coding question"),
+    ],
+)
+def test_reply_subject(original: str, expected: str) -> None:
+    assert reply_subject(original) == expected
+
+
+def test_every_macro_call_in_html_goes_through_the_sentence_filter() -> None:
+    # Jinja marks a macro's output safe when an HTML template calls it; the .txt macros
+    # never escape, so printing one without `| sentence` would let raw text through.
+    templates = Path(__file__).resolve().parents[2] / "templates" / "email"
+    for page in templates.rglob("*.html"):
+        for call in re.findall(r"\{\{[^}]*say\.[^}]*\}\}", page.read_text()):
+            assert "| sentence" in call, f"{page}: {call}"
