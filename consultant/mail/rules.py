@@ -60,6 +60,8 @@ class Rule(Protocol):
 
 
 class TooLarge:
+    """Over the size cap: the body is not read; the asker is asked to send it smaller."""
+
     name = "too_large"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -69,6 +71,8 @@ class TooLarge:
 
 
 class Unparseable:
+    """Neither headers nor text could be read from the bytes."""
+
     name = "unparseable"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -85,6 +89,8 @@ class Unparseable:
 
 
 class Duplicate:
+    """The same bytes were already received (a second delivery, a re-scanned mailbox)."""
+
     name = "duplicate"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -96,6 +102,8 @@ def _header(parsed: ParsedMessage, name: str) -> str:
 
 
 class Loop:
+    """Mail from ourselves: our own From address or our X-Loop marker."""
+
     name = "loop"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -129,6 +137,8 @@ def _is_auto_submitted(parsed: ParsedMessage) -> bool:
 
 
 class Bounce:
+    """A delivery failure report: DSN, MAILER-DAEMON, qmail text, an empty return path."""
+
     name = "bounce"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -162,6 +172,8 @@ _AUTO_REPLY_SUBJECT = re.compile(
 
 
 class AutoReply:
+    """An automatic answer: RFC 3834 Auto-Submitted, vendor headers, out-of-office subjects."""
+
     name = "auto_reply"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -186,6 +198,8 @@ class AutoReply:
 
 
 class Bulk:
+    """Mailing-list and bulk mail: List-Id, List-Unsubscribe, Precedence bulk/list/junk."""
+
     name = "bulk"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -201,6 +215,8 @@ class Bulk:
 
 
 class UnknownSender:
+    """No account has the sender's address (or there is no sender address at all)."""
+
     name = "unknown_sender"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
@@ -211,6 +227,8 @@ class UnknownSender:
 
 
 class NoText:
+    """Nothing new to answer once quoted history and signature are removed."""
+
     name = "no_text"
 
     def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
