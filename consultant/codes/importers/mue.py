@@ -50,4 +50,4 @@ def read_mue(source: Source) -> Iterator[ReadItem]:
 
 
 def _looks_like_mue(fields: list[str]) -> bool:
-    return len(fields) >= 3 and looks_like_code(fields[0].strip()) and fields[1].strip().isdigit()
+    return len(fields) >= 3 and looks_like_code(fields[0].strip())

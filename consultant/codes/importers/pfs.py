@@ -115,4 +115,4 @@ def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
 
 
 def _looks_like_pprrvu(fields: list[str]) -> bool:
-    return len(fields) >= 4 and looks_like_code(fields[0].strip()) and len(fields[3].strip()) == 1
+    return len(fields) >= 4 and looks_like_code(fields[0].strip())

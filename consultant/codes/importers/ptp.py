@@ -135,11 +135,7 @@ def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
 
 
 def _looks_like_edit(fields: list[str]) -> bool:
-    return (
-        len(fields) >= 2
-        and looks_like_code(fields[0].strip())
-        and looks_like_code(fields[1].strip())
-    )
+    return len(fields) >= 2 and looks_like_code(fields[0].strip())
 
 
 def _code(text: str, column: str) -> str:

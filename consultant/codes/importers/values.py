@@ -14,7 +14,8 @@ import re
 
 from consultant.codes.models import CodeSystem
 
-_CODE = re.compile(r"[0-9A-Z]{5}")
+# CPT: four digits and a digit or F/T/U...; HCPCS Level II: a letter and four digits.
+_CODE = re.compile(r"[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}")
 _MODIFIER = re.compile(r"[0-9A-Z]{2}")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COMPACT_DATE = re.compile(r"\d{8}")
@@ -28,7 +29,7 @@ class BadValue(ValueError):
 
 
 def looks_like_code(text: str) -> bool:
-    """True for five upper-case letters or digits, the shape of every CPT and HCPCS code."""
+    """True for the shape of a CPT code (four digits first) or a HCPCS code (a letter first)."""
     return _CODE.fullmatch(text) is not None
 
 
@@ -36,7 +37,7 @@ def procedure_code(text: str, column: str) -> str:
     """A five-character CPT or HCPCS code, upper-cased and trimmed."""
     code = text.strip().upper()
     if not _CODE.fullmatch(code):
-        raise BadValue(f"{column} {text!r} is not a 5-character code")
+        raise BadValue(f"{column} {text!r} is not a CPT or HCPCS code")
     return code
 
 
