@@ -9,7 +9,7 @@ can be re-rendered exactly and every sentence traces back to a fact.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from consultant.codes.known import known_code_set
 from consultant.codes.lookup import look_up_codes
 from consultant.consultations.drafting_facts import QuestionCodes, WrittenCode, build_facts
 from consultant.extraction import Extraction, extract
@@ -62,7 +63,9 @@ def draft_reply(
     when the new text names no code, the latest earlier message that does
     supplies them (a follow-up such as "and with modifier 59?").
     """
-    question = question_codes(question_text, earlier_messages)
+    # The codes the data knows make the extractor surer of bare numbers; cached per process.
+    known = known_code_set(session)
+    question = question_codes(question_text, earlier_messages, known or None)
     if not question.codes:
         facts = build_empty_facts(question)
     else:
@@ -72,13 +75,17 @@ def draft_reply(
     return render_reply(facts, question_text=question_text, subject=subject, greeting_name=name)
 
 
-def question_codes(question_text: str, earlier_messages: Sequence[str] = ()) -> QuestionCodes:
+def question_codes(
+    question_text: str,
+    earlier_messages: Sequence[str] = (),
+    known_codes: Container[str] | None = None,
+) -> QuestionCodes:
     """The codes written in the question, or failing that in the latest earlier message."""
-    found = _written(extract(question_text))
+    found = _written(extract(question_text, known_codes))
     if found.codes or not earlier_messages:
         return found
     for earlier in reversed(earlier_messages):
-        before = _written(extract(earlier))
+        before = _written(extract(earlier, known_codes))
         if before.codes:
             return QuestionCodes(before.codes, found.icd10, True, before.ranges)
     return found
