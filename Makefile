@@ -26,6 +26,8 @@ run: install
 	@$(BIN)/consultant db upgrade
 	@echo "==> loading the bundled sample code data (only into an empty database)"
 	@$(BIN)/consultant codes load-sample
+	@echo "==> demo account coder@localhost: try  echo 'Can 63057 be billed with 63056?' | consultant ask --from coder@localhost"
+	@$(BIN)/consultant accounts create coder@localhost --name "Demo coder" >/dev/null 2>&1 || true
 	@echo "==> starting the processes of the Procfile (Ctrl-C stops them)"
 	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile $$(grep -v '^release:' Procfile | grep -o '^[a-z]*' | tr '\n' ' ')
 
