@@ -13,7 +13,8 @@ import click
 
 from consultant.config import Settings
 from consultant.mail.lease import MailboxLease
-from consultant.mail.poller import StopSignal, poll_once, run_forever
+from consultant.mail.poll_loop import StopSignal, run_forever
+from consultant.mail.poller import poll_once
 from consultant.mail.sources import (
     MailboxError,
     MailboxSource,
@@ -37,7 +38,22 @@ def register(main: click.Group) -> None:
     show_default=True,
     help="Seconds between full passes even when IDLE reports nothing.",
 )
-def poll(once: bool, safety_poll: float) -> None:
+@click.option(
+    "--lease-seconds",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="How long this poller's claim on the mailbox lasts unless renewed (after a crash, "
+    "another poller takes over once it expires).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Messages stored per transaction.",
+)
+def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) -> None:
     """Take new mail from the configured mailbox into the ledger and queue it for ingest."""
     from consultant.cli import settings_or_exit
 
@@ -49,7 +65,7 @@ def poll(once: bool, safety_poll: float) -> None:
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
     if once:
-        _poll_one_pass(database_url, source, settings)
+        _poll_one_pass(database_url, source, settings, batch_size)
         return
     stop = StopSignal()
 
@@ -60,19 +76,31 @@ def poll(once: bool, safety_poll: float) -> None:
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGINT, stop_on_signal)
     try:
-        run_forever(database_url, source, settings, stop=stop, safety_poll_seconds=safety_poll)
+        run_forever(
+            database_url,
+            source,
+            settings,
+            stop=stop,
+            lease=MailboxLease(database_url, source.identity, ttl=lease_seconds),
+            safety_poll_seconds=safety_poll,
+            batch_size=batch_size,
+        )
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _poll_one_pass(database_url: str, mailbox: MailboxSource, settings: Settings) -> None:
+def _poll_one_pass(
+    database_url: str, mailbox: MailboxSource, settings: Settings, batch_size: int
+) -> None:
     lease = MailboxLease(database_url, mailbox.identity)
     if not lease.acquire():
         click.echo("Another poller holds the lease on this mailbox; nothing done.", err=True)
         sys.exit(3)
     try:
         mailbox.open()
-        report = poll_once(database_url, mailbox, settings, keep_lease=lease.keep)
+        report = poll_once(
+            database_url, mailbox, settings, batch_size=batch_size, keep_lease=lease.keep
+        )
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
     except MailboxUnavailable as exc:

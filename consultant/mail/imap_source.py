@@ -62,6 +62,9 @@ class ImapSource:
     _client: IMAPClient | None = None
     _uidvalidity: int = 0
     _processed_ready: bool = False
+    # The highest UID listed so far, and whether a command ran since the last check.
+    _highest_listed: int = 0
+    _check_before_idle: bool = False
 
     @classmethod
     def from_url(cls, url: str, ssl_context: ssl.SSLContext | None = None) -> ImapSource:
@@ -119,6 +122,8 @@ class ImapSource:
         self._client = client
         self._uidvalidity = int(selected[b"UIDVALIDITY"])
         self._processed_ready = False
+        self._highest_listed = 0
+        self._check_before_idle = True
 
     def close(self) -> None:
         if self._client is not None:
@@ -132,10 +137,15 @@ class ImapSource:
     @_unavailable_on_network_errors
     def list_pending(self, after_uid: int = 0) -> list[PendingMessage]:
         client = self._connected()
+        # NOOP makes the server show this session mail that arrived since the last
+        # command (RFC 3501 6.1.2); without it a long-lived session can miss it.
+        client.noop()
         # "N:*" always matches the last message even when its UID is below N (RFC 3501
         # 6.4.8), so the UIDs are filtered again below.
         uids = sorted(int(uid) for uid in client.search(["UID", f"{after_uid + 1}:*"]))
         uids = [uid for uid in uids if uid > after_uid]
+        self._highest_listed = max([self._highest_listed, *uids])
+        self._check_before_idle = True
         pending = []
         for start in range(0, len(uids), _FETCH_CHUNK):
             fetched = client.fetch(uids[start : start + _FETCH_CHUNK], ["RFC822.SIZE", "FLAGS"])
@@ -171,8 +181,15 @@ class ImapSource:
         client = self._connected()
         if client.has_capability("MOVE"):
             self._ensure_processed_folder(client)
-            # A UID already moved away is silently skipped by the server, so a retry is safe.
-            client.move(list(uids), self.processed_folder)
+            try:
+                client.move(list(uids), self.processed_folder)
+            except IMAPClientError:
+                # Dovecot answers NO [EXPUNGEISSUED] when another session moved some
+                # of them first: move the ones still here (none left is success).
+                client.noop()
+                remaining = client.search(["UID", ",".join(str(uid) for uid in uids)])
+                if remaining:
+                    client.move(remaining, self.processed_folder)
         else:
             client.add_flags(list(uids), [PROCESSED_KEYWORD], silent=True)
 
@@ -195,6 +212,14 @@ class ImapSource:
             time.sleep(timeout)
             client.noop()
             return True
+        if self._check_before_idle:
+            # Mail that arrived while the last pass ran was announced in the reply to
+            # some other command (MOVE, FETCH), where imaplib keeps it; IDLE will not
+            # announce it again. Look for it once, directly.
+            self._check_before_idle = False
+            highest = self._highest_listed
+            if any(uid > highest for uid in client.search(["UID", f"{highest + 1}:*"])):
+                return True
         client.idle()
         try:
             responses = client.idle_check(timeout=timeout)
