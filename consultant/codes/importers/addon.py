@@ -137,7 +137,7 @@ def _fixed_width_rows(part: TextPart) -> Iterator[RowOrBad]:
     starts: list[int] | None = None
     for number, line in enumerate(part.lines, start=1):
         if starts is None:
-            starts = _title_starts(line)
+            starts = title_starts(line)
             if starts is None and number > MAX_PREAMBLE_LINES:
                 yield BadLine(part.where, number, _missing_titles())
                 return
@@ -148,7 +148,7 @@ def _fixed_width_rows(part: TextPart) -> Iterator[RowOrBad]:
         yield BadLine(part.where, 0, _missing_titles())
 
 
-def _title_starts(line: str) -> list[int] | None:
+def title_starts(line: str) -> list[int] | None:
     """Where each CMS title begins in ``line``, in CMS_TITLES order, or None if one is missing."""
     lowered = line.lower()
     claimed: list[tuple[int, int]] = []
