@@ -24,6 +24,8 @@ _DASH_MODIFIER = re.compile(r"[ \t]*" + DASH_CLASS + r"[ \t]*([A-Za-z0-9]{2})(?!
 _SLASH_MODIFIER = re.compile(r"/([A-Z0-9]{2})(?![A-Za-z0-9])")
 _SPACE_MODIFIER = re.compile(r"[ \t]+([A-Z0-9]{2})(?![A-Za-z0-9])")
 _TABLE_MODIFIER = re.compile(r"[ \t]*\|[ \t]*([A-Z0-9]{2})[ \t]*(?=\||$|\n)")
+# A number in a table cell is a modifier only when a units cell follows: "| 64483 | 50 | 1 |".
+_UNITS_CELL_NEXT = re.compile(r"[ \t]*\|[ \t]*\d{1,3}[ \t]*(?:\||$|\n)")
 _UNITS = re.compile(
     r"[ \t]*(?:[xX×*][ \t]*(\d{1,3})|\([ \t]*[xX×][ \t]*(\d{1,3})[ \t]*\))(?![\d.,]?\d)"
     r"(?:[ \t]*(?:units?|levels?|times|sessions?)\b)?"
@@ -37,6 +39,8 @@ _QUANTITY_AFTER = re.compile(
     r"percent|y/?o|kg|lbs?|seconds?)\b)",
     re.IGNORECASE,
 )
+# The first characters any modifier or unit form can start with, after optional blanks.
+_MAY_ATTACH = re.compile(r"[ \t]*(?:[A-Z0-9|(xX×*/]|" + DASH_CLASS + ")")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)
 
@@ -71,12 +75,15 @@ def _next_modifier(text: str, pos: int, chained: bool) -> tuple[str, int] | None
         if match is not None and is_modifier(match.group(1)):
             return match.group(1), match.end()
     match = _TABLE_MODIFIER.match(text, pos)
-    if match is not None and is_modifier(match.group(1)) and not match.group(1).isdigit():
-        return match.group(1), match.end()
+    if match is not None and is_modifier(match.group(1)):
+        numeric = match.group(1).isdigit()
+        if not numeric or _UNITS_CELL_NEXT.match(text, match.end()):
+            return match.group(1), match.end()
     match = _SPACE_MODIFIER.match(text, pos)
     if match is not None:
         token = match.group(1)
-        if not is_modifier(token):
+        # "22845 X4" is four units, though X4 is also a modifier.
+        if not is_modifier(token) or (token[0] == "X" and token[1].isdigit()):
             return None
         if token in WORDLIKE_MODIFIERS and not chained:
             return None
@@ -100,6 +107,9 @@ def _next_units(text: str, pos: int) -> tuple[int, int] | None:
 def read_attachments(text: str, end: int) -> Attachments:
     """Modifiers and units written right after a code that ends at ``end``."""
     found = Attachments(end=end)
+    # Most codes are followed by a plain word or punctuation: look before trying the patterns.
+    if not _MAY_ATTACH.match(text, end):
+        return found
     pos = end
     while True:
         modifier = _next_modifier(text, pos, chained=bool(found.modifiers))

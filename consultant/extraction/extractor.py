@@ -10,13 +10,14 @@ any of that evidence.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from consultant.extraction.attachments import Attachments, range_end_after, read_attachments
 from consultant.extraction.icd10 import find_icd10
-from consultant.extraction.lookalikes import LookAlike, look_alike
+from consultant.extraction.lookalikes import LABELLED, LookAlike, look_alike
 from consultant.extraction.mentions import (
     CodeMention,
     CodeRange,
@@ -24,27 +25,21 @@ from consultant.extraction.mentions import (
     SetAside,
     Span,
 )
+from consultant.extraction.preceding import Preceding
 from consultant.extraction.shapes import CANDIDATE, code_system
 
 KnownCodes = Callable[[str], bool] | Container[str]
 
-_CODE_LABEL = re.compile(
-    r"\b(?:cpt|hcpcs|hcpc|codes?|cat(?:egory)?[ \t]*(?:iii|ii|i|1|2|3)|pla)[ \t]*"
-    r"(?:®|\(r\)|™|\(tm\))?[ \t]*(?:codes?)?[ \t]*(?:#|:|no\.?|is|was|=|-)?[ \t]*$",
-    re.IGNORECASE,
-)
-_CODE_WORDS = re.compile(
-    r"\b(?:cpt|hcpcs|codes?|coded|coding|bill(?:ed|ing|s)?|report(?:ed|ing|s)?|add-?on|"
-    r"modifiers?|units?|primary|append(?:ed)?|submit(?:ted)?|charge[ds]?|denied|paid|payable)\b",
-    re.IGNORECASE,
-)
 # What may stand between two codes of one list: "99213, 99214 and 99215", "99213/99214",
 # "(63030)", a new numbered or bulleted line, a table's next row.
 _LIST_GAP = re.compile(
-    r"[\s()\[\]|]*(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*(?:and|or))?"
-    r"[\s()\[\]|]*(?:\d{1,2}[.)]|[-*•])?[ \t]*",
+    r"[ \t()\[\]|]*(?:(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*(?:and|or))[ \t]*)?"
+    r"[ \t()\[\]]*"
+    r"|[ \t|]*\n[ \t|]*(?:(?:\d{1,2}[.)]|[-*•])[ \t]*)?",
     re.IGNORECASE,
 )
+# A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".
+_ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORECASE)
 _MAX_LIST_GAP = 24
 
 
@@ -77,13 +72,17 @@ def _known_predicate(known_codes: KnownCodes | None) -> Callable[[str], bool] | 
     return lambda code: code in container
 
 
-def _evidence(text: str, candidate: _Candidate, is_known: Callable[[str], bool] | None) -> None:
+def _evidence(
+    text: str,
+    candidate: _Candidate,
+    before: Preceding,
+    is_known: Callable[[str], bool] | None,
+) -> None:
     start, _ = candidate.span
-    before = text[max(0, start - 40) : start]
     reasons = candidate.reasons
-    if _CODE_LABEL.search(before):
+    if before.code_label():
         reasons.append("code label")
-    elif _CODE_WORDS.search(before):
+    elif before.code_words():
         reasons.append("code context")
     mark = text[start - 1 : start] if start else ""
     mark_free = start < 2 or not text[start - 2].isalnum()
@@ -109,9 +108,14 @@ def _candidates(
     aside: list[SetAside],
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
+    # Candidates and ICD-10 spans both come in text order: walk them together.
+    spans = iter(taken_spans)
+    taken = next(spans, None)
     for match in CANDIDATE.finditer(text):
         start, end = match.span()
-        if any(s < end and start < e for s, e in taken_spans):
+        while taken is not None and taken[1] <= start:
+            taken = next(spans, None)
+        if taken is not None and taken[0] < end:
             continue  # part of an ICD-10 code
         written = match.group(0)
         code = written.upper()
@@ -120,8 +124,9 @@ def _candidates(
             aside.append(SetAside(written, (start, end), "no code has this shape"))
             continue
         candidate = _Candidate(code, written, system, (start, end), read_attachments(text, end))
-        _evidence(text, candidate, is_known)
-        candidate.against = look_alike(text, start, end)
+        before = Preceding(text, start)
+        _evidence(text, candidate, before, is_known)
+        candidate.against = look_alike(text, start, end, before)
         if candidate.against is None and written != code:
             candidate.against = LookAlike("written in lower case", strong=False)
         found.append(candidate)
@@ -157,32 +162,40 @@ def _lists(text: str, candidates: list[_Candidate]) -> list[list[int]]:
     return groups
 
 
-def _decide(candidates: list[_Candidate], groups: list[list[int]]) -> None:
+def _decide(text: str, candidates: list[_Candidate], groups: list[list[int]]) -> None:
     for candidate in candidates:
         against = candidate.against
         candidate.taken = against is None or (not against.strong and candidate.has_evidence)
+    for previous, candidate in itertools.pairwise(candidates):
+        # "claims 12345, 12346 and 12347": the label covers the whole enumeration.
+        label = previous.against
+        if label is None or label.reason != LABELLED or candidate.has_evidence:
+            continue
+        gap = (previous.attachments.end, candidate.span[0])
+        if _ENUMERATION_GAP.fullmatch(text, *gap):
+            candidate.taken = False
+            candidate.against = label
     for group in groups:
         members = [candidates[i] for i in group]
-        head = members[0].against
-        if head is not None and head.reason == "identifier after a label":
-            # "claims 12345, 12346 and 12347": the label covers the whole list.
-            for member in members[1:]:
-                if not member.has_evidence:
-                    member.taken = False
-                    member.against = head
+        if any(m.against is not None and m.against.reason == LABELLED for m in members):
             continue
         if len(members) < 2 or not any(m.taken for m in members):
             continue
         for member in members:
-            if not member.taken and member.against is not None and not member.against.strong:
+            # With code knowledge, an unknown number with a weak reason against it stays out.
+            rescuable = member.known is not False
+            weak = member.against is not None and not member.against.strong
+            if not member.taken and weak and rescuable:
                 member.taken = True
             if member.taken:
                 member.reasons.append("list with codes")
     for candidate in candidates:
-        if candidate.range_end is not None:
-            end = candidates[candidate.range_end]
-            both = candidate.taken and end.taken
-            candidate.taken = end.taken = both
+        if candidate.range_end is None:
+            continue
+        end = candidates[candidate.range_end]
+        if not candidate.taken or not end.taken:
+            # "ticket 10542 - 58558": no range; each end stands on its own.
+            candidate.range_end = None
 
 
 def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> None:
@@ -217,6 +230,8 @@ def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> N
             )
             end.reasons.append("range end")
     for mention in extraction.codes:
+        if len(mention.reasons) > 1 and "code shape" in mention.reasons:
+            mention.reasons.remove("code shape")
         # Repeats that disagree ("88305 x3 ... should it be 88305 x2?") leave the count open.
         if len(set(mention.units_written)) == 1:
             mention.units = mention.units_written[0]
@@ -237,6 +252,6 @@ def extract(text: str, known_codes: KnownCodes | None = None) -> Extraction:
     icd_spans = [mention.span for mention in extraction.icd10]
     candidates = _candidates(text, icd_spans, is_known, extraction.set_aside)
     _link_ranges(text, candidates)
-    _decide(candidates, _lists(text, candidates))
+    _decide(text, candidates, _lists(text, candidates))
     _merge(text, candidates, extraction)
     return extraction

@@ -22,8 +22,8 @@ HCPCS_LETTERS = "ABCEGHJKLMPQRSTUV"
 
 #: A code-shaped token: five digits, four digits and F/T/U, or a letter and four digits.
 CANDIDATE = re.compile(
-    r"(?<![A-Za-z0-9_])"
-    r"(?:\d{5}|\d{4}[FfTtUu]|[" + HCPCS_LETTERS + HCPCS_LETTERS.lower() + r"]\d{4})"
+    # One character class first: the regex engine scans fastest from a set of first characters.
+    r"\b[" + HCPCS_LETTERS + HCPCS_LETTERS.lower() + r"\d]\d{3}[\dFfTtUu]"
     # "63048x2": a unit count may follow with no space.
     r"(?:(?=[xX×][ \t]?\d)|(?![A-Za-z0-9_]))"
 )
@@ -63,7 +63,7 @@ def code_system(token: str) -> str | None:
     """The system of a code-shaped ``token`` (upper case); ``None`` if no code has its shape."""
     last = token[-1]
     if token[0].isalpha():
-        return CodeSystem.HCPCS_II.value if token[0] in HCPCS_LETTERS else None
+        return CodeSystem.HCPCS_II.value if last.isdigit() and token[0] in HCPCS_LETTERS else None
     if last == "F":
         return CodeSystem.CPT_II.value
     if last == "T":
