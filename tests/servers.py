@@ -14,6 +14,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -68,7 +69,7 @@ base_dir = {root}/run
 state_dir = {root}/state
 instance_name = dovecot-test-{port}
 log_path = {root}/dovecot.log
-ssl = no
+{ssl_settings}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -91,7 +92,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service stats {{
@@ -114,6 +116,29 @@ class DovecotServer:
     port: int = field(default_factory=free_port)
     root: Path = field(default_factory=lambda: _world_readable_tempdir("dovecot-"))
     process: subprocess.Popen[bytes] | None = None
+    #: With TLS: STARTTLS on ``port`` and implicit TLS (imaps) on ``tls_port``, with a
+    #: self-signed certificate for 127.0.0.1 at ``certificate_path``.
+    tls: bool = False
+    tls_port: int = 0
+
+    @property
+    def certificate_path(self) -> Path:
+        return self.root / "cert.pem"
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """A context that trusts this server's self-signed certificate (and nothing else)."""
+        return ssl.create_default_context(cafile=str(self.certificate_path))
+
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", str(self.root / "key.pem"), "-out", str(self.certificate_path),
+            ],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
 
     @property
     def config_path(self) -> Path:
@@ -125,9 +150,10 @@ class DovecotServer:
         return self.root / "home" / self.user / "Maildir"
 
     def url(self, folder: str = "INBOX", scheme: str = "imap", query: str = "") -> str:
-        """The CONSULTANT_IMAP_URL of this server's ``folder``."""
+        """The CONSULTANT_IMAP_URL of this server's ``folder`` (imaps: the TLS port if any)."""
         suffix = f"?{query}" if query else ""
-        return f"{scheme}://{self.user}:{self.password}@127.0.0.1:{self.port}/{folder}{suffix}"
+        port = self.tls_port if scheme == "imaps" and self.tls else self.port
+        return f"{scheme}://{self.user}:{self.password}@127.0.0.1:{port}/{folder}{suffix}"
 
     def start(self) -> None:
         mail = pwd.getpwnam(MAIL_USER)
@@ -135,8 +161,19 @@ class DovecotServer:
         home = self.root / "home" / self.user
         home.mkdir(exist_ok=True)
         os.chown(home, mail.pw_uid, mail.pw_gid)
+        if self.tls:
+            if not self.certificate_path.exists():
+                self._make_certificate()
+            self.tls_port = self.tls_port or free_port()
+            ssl_settings = (
+                f"ssl = yes\nssl_cert = <{self.certificate_path}\nssl_key = <{self.root}/key.pem"
+            )
+        else:
+            ssl_settings = "ssl = no"
         self.config_path.write_text(
             _DOVECOT_CONF.format(
+                ssl_settings=ssl_settings,
+                tls_port=self.tls_port,
                 root=self.root,
                 port=self.port,
                 uid=mail.pw_uid,

@@ -57,6 +57,15 @@ def dovecot() -> Iterator[DovecotServer]:
     server.cleanup()
 
 
+@pytest.fixture
+def tls_dovecot() -> Iterator[DovecotServer]:
+    """A Dovecot offering STARTTLS and imaps, with a self-signed certificate for 127.0.0.1."""
+    server = DovecotServer(tls=True)
+    server.start()
+    yield server
+    server.cleanup()
+
+
 @pytest.fixture(scope="module")
 def shared_dovecot() -> Iterator[DovecotServer]:
     """One Dovecot for a whole module (tests must use their own folders or users)."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from consultant.cli import main
 from consultant.mail.imap_source import PROCESSED_KEYWORD, ImapSource
 from consultant.mail.sources import MailboxError, MailboxUnavailable, source_from_url
 from tests.servers import DovecotServer
@@ -133,3 +136,49 @@ def test_a_stopped_server_is_unavailable_not_a_crash(dovecot: DovecotServer) -> 
     source.close()
     with pytest.raises(MailboxUnavailable):
         source.open()
+
+
+def test_starttls_and_imaps_log_in_over_tls(tls_dovecot: DovecotServer) -> None:
+    uid = tls_dovecot.append(make_mail(1))
+    context = tls_dovecot.client_ssl_context()
+    for url in (tls_dovecot.url(query="starttls=1"), tls_dovecot.url(scheme="imaps")):
+        source = ImapSource.from_url(url, ssl_context=context)
+        source.open()
+        try:
+            assert [m.uid for m in source.list_pending()] == [uid]
+        finally:
+            source.close()
+    logins = [
+        line for line in tls_dovecot.log_tail(200).splitlines() if "Login: user=<coder>" in line
+    ]
+    # The helper's own APPEND logs in over plain text; both of ours were TLS.
+    assert sum("TLS" in line for line in logins) == 2
+
+
+def test_an_untrusted_certificate_is_refused_not_bypassed(tls_dovecot: DovecotServer) -> None:
+    for url in (tls_dovecot.url(query="starttls=1"), tls_dovecot.url(scheme="imaps")):
+        source = ImapSource.from_url(url)  # the system's trust store: self-signed fails
+        source.timeout = 5
+        with pytest.raises(MailboxUnavailable):
+            source.open()
+    assert "Login: user=<coder>" not in tls_dovecot.log_tail(200)
+
+
+def test_ask_appends_the_question_to_the_imap_mailbox(
+    dovecot: DovecotServer, tmp_path: Path
+) -> None:
+    from consultant.config import get_settings
+
+    env = {"CONSULTANT_IMAP_URL": dovecot.url(), "CONSULTANT_VAR_DIR": str(tmp_path)}
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            main, ["ask", "--from", "coder@example.com"], input="Is 99292 an add-on?\n", env=env
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    (raw,) = dovecot.messages("INBOX")
+    assert b"From: coder@example.com" in raw
+    assert b"Is 99292 an add-on?" in raw
+    assert dovecot.password not in result.output  # the identity shown has no credentials
