@@ -69,7 +69,10 @@ class MaildirSource:
 
     def list_pending(self, after_uid: int = 0) -> list[PendingMessage]:
         pending = []
-        for uid, path in self._assign_uids().items():
+        paths = self._assign_uids()
+        # What wait_for_new compares against: only what a listing has shown the poller.
+        self._known = {_base_name(path.name) for path in paths.values()}
+        for uid, path in paths.items():
             if uid <= after_uid:
                 continue
             try:
@@ -168,7 +171,6 @@ class MaildirSource:
             for base in set(uids) - set(files):
                 del uids[base]
             self._write_uidlist(uidvalidity, next_uid, uids)
-        self._known = set(files)
         return {uid: files[base] for base, uid in uids.items()}
 
     @contextmanager

@@ -59,7 +59,9 @@ class _LoggedQueue:
         try:
             (self._queue or default_task_queue()).enqueue(task_name, row_id)
         except Exception as exc:  # the broker, or the queue module, is unavailable
-            log.warning("enqueue of %s for inbound %d failed (%s)", task_name, row_id, exc)
+            log.warning(
+                "enqueue of %s for inbound %d failed (%s)", task_name, row_id, type(exc).__name__
+            )
 
 
 def poll_once(

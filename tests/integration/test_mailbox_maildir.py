@@ -15,6 +15,7 @@ from consultant.config import Settings
 from consultant.db import unit_of_work
 from consultant.mail.maildir_source import UIDLIST_NAME, MaildirSource
 from consultant.mail.models import InboundMessage
+from consultant.mail.poll_loop import StopSignal, run_forever
 from consultant.mail.poller import poll_once
 from consultant.mail.sources import source_from_url
 from tests.integration.conftest import RecordingQueue
@@ -133,3 +134,29 @@ def test_ask_then_poll_once_from_the_command_line(database_url: str, tmp_path: P
     assert b"Subject: Modifier 59?" in row.raw
     assert b"Message-ID: <" in row.raw
     assert b"Can 11042 and 11045 be billed together?" in row.raw
+
+
+def test_run_forever_on_maildir_takes_mail_as_it_is_delivered(
+    database_url: str, tmp_path: Path, recording_queue: RecordingQueue
+) -> None:
+    settings = Settings(var_dir=tmp_path / "var")
+    stop = StopSignal()
+    poller = threading.Thread(
+        target=run_forever,
+        args=(database_url, MaildirSource(settings.mail_dir), settings, recording_queue),
+        kwargs={"stop": stop, "safety_poll_seconds": 30},
+    )
+    poller.start()
+    try:
+        delivery = MaildirSource(settings.mail_dir)
+        for n in range(3):
+            delivered = time.monotonic()
+            delivery.deliver(make_mail(n))
+            recording_queue.wait_for(n + 1, timeout=10)
+            assert recording_queue.enqueued_at[n] - delivered < 1.5
+    finally:
+        stop.stop()
+        poller.join(timeout=10)
+    assert not poller.is_alive()
+    assert MaildirSource(settings.mail_dir).list_pending() == []
+    assert len(list((settings.mail_dir / ".Processed" / "cur").iterdir())) == 3
