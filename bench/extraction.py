@@ -49,6 +49,18 @@ CASE_LINES = [
     "The note lists {a}, {b} and {c}; which of these need modifier {m} to be paid?",
     "We also supplied {c} in the office, so the drug line should carry the right units.",
 ]
+# Lines about the case that name no code: most of a real question is prose.
+PROSE = [
+    "The patient is a 67 year old seen in clinic after a fall at home two weeks ago.",
+    "Imaging showed moderate narrowing at two levels, and conservative care had not helped.",
+    "The procedure took a little under three hours and there were no complications.",
+    "Our documentation lists the approach, the levels treated and the implants used.",
+    "The payer's policy page was updated last quarter, which is part of our confusion.",
+    "We checked the edit tables ourselves but could not tell whether the edit applies here.",
+    "Prior authorization was approved on the 3rd, and the case was done the following week.",
+    "Our billing system flags the combination, so we held the claim until we hear back.",
+    "The physician's note mentions a separate incision and a different session that day.",
+]
 QUESTIONS = [
     "Can you tell us whether the modifier is appropriate here, and if so which one?",
     "Do we need to split these onto separate claim lines, or is one line with units fine?",
@@ -65,7 +77,10 @@ DISCLAIMER = (
 def question(rng: random.Random) -> str:
     """One generated question of roughly 1-3 KB, signature included."""
     parts = [rng.choice(OPENINGS), ""]
-    for _ in range(rng.randint(2, 7)):
+    for _ in range(rng.randint(3, 14)):
+        if rng.random() < 0.55:
+            parts.append(rng.choice(PROSE))
+            continue
         a, b, c = rng.sample(CODES, 3)
         d1, d2 = rng.sample(DIAGNOSES, 2)
         line = rng.choice(CASE_LINES)

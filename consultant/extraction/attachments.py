@@ -31,7 +31,8 @@ _UNITS = re.compile(
     r"(?:[ \t]*(?:units?|levels?|times|sessions?)\b)?"
 )
 _UNITS_WORD = re.compile(r"[ \t]*[(,:=]?[ \t]*(\d{1,3})[ \t]*units?\b\)?", re.IGNORECASE)
-_TABLE_UNITS = re.compile(r"[ \t]*\|[ \t]*(\d{1,3})[ \t]*(?=\||$|\n)")
+# A units cell, maybe after an empty modifier cell: "| 22612 | | 1 |".
+_TABLE_UNITS = re.compile(r"[ \t]*\|(?:[ \t]*\|)?[ \t]*(\d{1,3})[ \t]*(?=\||$|\n)")
 # After a numeric modifier: a word that makes the number a quantity ("99213 25 minutes").
 _QUANTITY_AFTER = re.compile(
     r"[ \t]*(?:" + DASH_CLASS + r"[ \t]*\d|\.\d|%|(?:min|minutes?|mins|hours?|hrs?|mg|mcg|ml|"

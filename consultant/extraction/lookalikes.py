@@ -60,16 +60,20 @@ _CHAINED_NUMBER_BEFORE = re.compile(r"([A-Za-z0-9]+)(?:" + DASH_CLASS + r"|/)$")
 
 _NEXT_WORD = re.compile(r"[ \t]*([A-Za-zµ%]+)")
 # Words after a number that make it a dose, a size, an amount of money.
-_STRONG_MEASURES_WRITTEN = """mg mcg µg ug gm gram grams kg lb lbs pound pounds oz ml cc liter liters litre litres iu
-    meq mmol sq cm2 cm mm inch inches ft feet foot meter meters km mile miles % percent kcal
-    calories dollars bucks usd"""
+_STRONG_MEASURES_WRITTEN = """mg mcg µg ug gm gram grams kg lb lbs pound pounds oz ml cc liter
+    liters litre litres iu meq mmol sq cm2 cm mm inch inches ft feet foot meter meters km mile
+    miles % percent kcal calories dollars bucks usd"""
 _STRONG_MEASURES = frozenset(_STRONG_MEASURES_WRITTEN.split())
 # Words after a number that make it a count or a time, unless the number is shown to be a code.
-_WEAK_MEASURES_WRITTEN = """unit units u minute minutes min mins hour hours hr hrs second seconds sec secs day days
-    week weeks month months year years yr yrs claims patients pts visits encounters charts
-    providers physicians doctors members lives employees people persons times calls cases
-    reviews procedures lines accounts records emails questions steps beds rvu rvus"""
-_WEAK_MEASURES = frozenset(_WEAK_MEASURES_WRITTEN.split())
+# Units and spans of time: "99292 minutes" is rare, "30000 minutes" a quantity.
+_TIME_AND_UNITS_WRITTEN = """unit units u minute minutes min mins hour hours hr hrs second
+    seconds sec secs day days week weeks month months year years yr yrs rvu rvus times"""
+_TIME_AND_UNITS = frozenset(_TIME_AND_UNITS_WRITTEN.split())
+# Things counted: "15000 patients" is a count, but "our 99214 visits are denied" names a code.
+_COUNTED_WRITTEN = """claims patients pts visits encounters charts providers physicians doctors
+    members lives employees people persons calls cases reviews procedures lines accounts records
+    emails questions steps beds"""
+_COUNTED = frozenset(_COUNTED_WRITTEN.split())
 _UNITS_OF = re.compile(r"[ \t]*units?[ \t]+of\b", re.IGNORECASE)
 _RATE_AFTER = re.compile(
     r"[ \t]*\w+[ \t]+(?:a|per|each|every)[ \t]+(?:year|month|week|day|quarter)\b|"
@@ -139,11 +143,14 @@ def look_alike(text: str, start: int, end: int, before: Preceding) -> LookAlike 
     word = word.lower()
     if word in _STRONG_MEASURES or _UNITS_OF.match(after):
         return LookAlike("a measurement", strong=True)
-    if word in _WEAK_MEASURES:
+    if word in _TIME_AND_UNITS or word in _COUNTED:
         if before.quantifier() or _RATE_AFTER.match(after):
             return LookAlike("a count", strong=True)
-        if before.determiner() and not text.endswith("00", start, end):
-            return None  # "our 99213 claims": the code qualifies the noun
+        if word in _COUNTED:
+            # A round thousand is a count; any other number qualifies the noun as a code.
+            return LookAlike("a count", strong=False) if text.endswith("000", start, end) else None
+        if before.determiner():
+            return None  # "the 99292 units": the code qualifies the noun
         return LookAlike("a count or a measurement", strong=False)
     if before.bare_claim_label():
         return LookAlike("may be a claim or case number", strong=False)

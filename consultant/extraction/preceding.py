@@ -47,7 +47,7 @@ MARKED_LABELS = _words(
 )
 #: "<word> code" that names no procedure code: "zip code 75201", "area code 214".
 _CODE_NOT_PROCEDURE = _words(
-    "zip postal area access security promo confirmation verification tracking error pass"
+    "zip postal area access security promo confirmation verification error pass"
 )
 _CODE_LABELS = _words("cpt hcpcs hcpc code codes pla")
 _CATEGORY = _words("i ii iii 1 2 3")
