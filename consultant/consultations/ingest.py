@@ -87,17 +87,18 @@ def run_ingest(
 
 def ingest_inbound(session: Session, inbound_id: int, settings: Settings) -> IngestOutcome:
     """Decide what ledger row ``inbound_id`` is and record it; a no-op if already done."""
-    claimed = session.execute(
+    # One round trip claims, locks and loads the row (RETURNING: PostgreSQL, SQLite >= 3.35).
+    row = session.scalars(
         update(InboundMessage)
         .where(
             InboundMessage.id == inbound_id,
             InboundMessage.status.in_((InboundStatus.STORED, InboundStatus.INGESTING)),
         )
         .values(status=InboundStatus.INGESTING)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(InboundMessage)
+    ).one_or_none()
+    if row is None:
         return IngestOutcome(inbound_id, None)
-    row = session.get_one(InboundMessage, inbound_id)
     parsed = parse_message(row.raw) if row.raw is not None else None
     # A message over the size cap was never downloaded: only its headers were
     # fetched, enough to know whom to ask for a smaller one.
