@@ -132,7 +132,7 @@ class MaildirSource:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         now = time.time()
         name = (
-            f"{int(now)}.M{int(now % 1 * 1_000_000)}P{os.getpid()}"
+            f"{int(now)}.M{int(now % 1 * 1_000_000):06d}P{os.getpid()}"
             f"Q{next(_delivery_counter)}.{socket.gethostname()}"
         )
         tmp_path = self.root / "tmp" / name
@@ -163,8 +163,9 @@ class MaildirSource:
         with self._locked_uidlist() as (uidvalidity, next_uid, uids):
             self._uidvalidity = uidvalidity
             files = self._message_files()
-            # Assign in name order: delivery names start with the arrival time.
-            for base in sorted(set(files) - set(uids)):
+            # Assign in arrival order: modification time, then name (names start with
+            # the delivery time, but not every deliverer pads the microseconds).
+            for base in sorted(set(files) - set(uids), key=lambda b: _arrival_key(files[b])):
                 uids[base] = next_uid
                 next_uid += 1
             # Forget messages that have left (moved to Processed); keep the list short.
@@ -208,6 +209,13 @@ class MaildirSource:
         body = "".join(f"{uid} {base}\n" for base, uid in sorted(uids.items(), key=lambda i: i[1]))
         tmp_path.write_text(f"V{uidvalidity} N{next_uid}\n{body}")
         os.replace(tmp_path, path)
+
+
+def _arrival_key(path: Path) -> tuple[int, str]:
+    try:
+        return path.stat().st_mtime_ns, path.name
+    except FileNotFoundError:
+        return 0, path.name
 
 
 def _read_header_section(path: Path) -> bytes:
