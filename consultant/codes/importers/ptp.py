@@ -29,7 +29,7 @@ from consultant.codes.importers.records import (
     ReadItem,
 )
 from consultant.codes.importers.sources import Source, TextPart
-from consultant.codes.importers.tabular import after_preamble, delimited_rows
+from consultant.codes.importers.tabular import after_preamble
 from consultant.codes.importers.values import (
     BadValue,
     choice,
@@ -78,36 +78,64 @@ def read_ptp(source: Source) -> Iterator[ReadItem]:
 
 _ParsedRow = tuple[int, tuple[str, str, str | None, str | None, int, str | None]]
 
+_CODE = r"([0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})"
+# The fast path: a well-formed line in one match. Anything else goes through the
+# field-by-field parse, which names what is wrong (or accepts a quoted rationale).
+_CSV_LINE = re.compile(_CODE + "," + _CODE + r",(\d{4}-\d{2}-\d{2}|),([019]),([^\",]*)")
+_TEXT_LINE = re.compile(_CODE + "\t" + _CODE + r"\t\*?\t(\d{8})\t(\d{8}|\*)\t([019])\t([^\t]*)")
+
+
+class _Dates:
+    """Each distinct date string checked once: a PTP file has a few hundred, on 2.5M rows."""
+
+    def __init__(self) -> None:
+        self._iso: dict[str, str | None] = {"": None, "*": None}
+
+    def iso(self, text: str, column: str) -> str | None:
+        if text in self._iso:
+            return self._iso[text]
+        value = iso_date(text, column) if "-" in text else compact_date(text, column)
+        self._iso[text] = value
+        return value
+
 
 def _shared_csv_rows(lines: Iterator[str], where: str) -> Iterator[_ParsedRow | BadLine]:
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header != SHARED_CSV_HEADER:
+    header = next(lines, "")
+    if header.split(",") != SHARED_CSV_HEADER:
         yield BadLine(where, 1, f"expected the header {','.join(SHARED_CSV_HEADER)}")
         return
-    for fields in reader:
+    dates = _Dates()
+    for number, line in enumerate(lines, start=2):
+        match = _CSV_LINE.fullmatch(line)
+        if match:
+            column_1, column_2, deletion, modifier, rationale = match.groups()
+            deleted = dates.iso(deletion, "deletion_date")
+            mi = _MODIFIER_INDICATORS[modifier]
+            yield number, (column_1, column_2, None, deleted, mi, rationale or None)
+            continue
         try:
+            fields = next(csv.reader([line]), [])
+            if len(fields) != 5:
+                raise BadValue(f"{len(fields)} fields where 5 are expected")
             column_1, column_2, deletion, modifier, rationale = fields
-            deleted = iso_date(deletion, "deletion_date") if deletion else None
             yield (
-                reader.line_num,
+                number,
                 (
                     _code(column_1, "column_1"),
                     _code(column_2, "column_2"),
                     None,
-                    deleted,
+                    dates.iso(deletion, "deletion_date"),
                     _modifier_indicator(modifier),
                     rationale or None,
                 ),
             )
         except BadValue as exc:
-            yield BadLine(where, reader.line_num, str(exc))
-        except ValueError:
-            yield BadLine(where, reader.line_num, f"{len(fields)} fields where 5 are expected")
+            yield BadLine(where, number, str(exc))
 
 
 def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
-    rows = after_preamble(delimited_rows(part, "\t"), part.where, _looks_like_edit)
+    dates = _Dates()
+    rows = after_preamble(_text_rows(part), part.where, _looks_like_edit)
     for item in rows:
         if isinstance(item, BadLine):
             yield item
@@ -118,20 +146,30 @@ def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
                 raise BadValue(f"{len(fields)} tab-separated fields where 7 are expected")
             if fields[2].strip() not in ("", "*"):
                 raise BadValue(f"pre-1996 flag {fields[2]!r} is neither '*' nor empty")
-            deletion = fields[4].strip()
             yield (
                 number,
                 (
-                    _code(fields[0], "Column 1"),
-                    _code(fields[1], "Column 2"),
-                    compact_date(fields[3], "effective date"),
-                    None if deletion == "*" else compact_date(deletion, "deletion date"),
+                    _code(fields[0].strip(), "Column 1"),
+                    _code(fields[1].strip(), "Column 2"),
+                    dates.iso(fields[3].strip(), "effective date"),
+                    dates.iso(fields[4].strip(), "deletion date"),
                     _modifier_indicator(fields[5]),
                     optional_text(fields[6]) if len(fields) > 6 else None,
                 ),
             )
         except BadValue as exc:
             yield BadLine(part.where, number, str(exc))
+
+
+def _text_rows(part: TextPart) -> Iterator[tuple[int, list[str]]]:
+    """Tab-separated fields; a well-formed line is cut by one regular expression."""
+    for number, line in enumerate(part.lines, start=1):
+        match = _TEXT_LINE.fullmatch(line)
+        if match:
+            column_1, column_2, effective, deletion, modifier, rationale = match.groups()
+            yield number, [column_1, column_2, "", effective, deletion, modifier, rationale]
+        else:
+            yield number, line.split("\t")
 
 
 def _looks_like_edit(fields: list[str]) -> bool:

@@ -7,13 +7,16 @@ in the file on disk (compressed bytes) drives the progress bar.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import gzip
 import hashlib
+import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, cast
 
 import openpyxl
 
@@ -36,13 +39,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def decode_line(raw: bytes) -> str:
-    """A line without its end, as text. CMS text files are Windows-1252, newer ones UTF-8."""
-    raw = raw.rstrip(b"\r\n")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Read bytes that are not UTF-8 as Windows-1252, the encoding of older CMS text files."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("consultant-cp1252", _cp1252_fallback)
 
 
 class Source:
@@ -78,7 +81,7 @@ class Source:
                 yield from self._zip_parts(raw, member)
             elif self.path.suffix.lower() == ".gz":
                 with gzip.GzipFile(fileobj=raw) as unzipped:
-                    yield TextPart(str(self.path), _lines(unzipped))
+                    yield TextPart(str(self.path), _lines(cast(IO[bytes], unzipped)))
             else:
                 yield TextPart(str(self.path), _lines(raw))
 
@@ -124,14 +127,16 @@ class Source:
         return head
 
 
-def _lines(handle: Iterable[bytes]) -> Iterator[str]:
-    first = True
-    for raw in handle:
-        line = decode_line(raw)
-        if first:
-            line = line.removeprefix("\ufeff")
-            first = False
-        yield line
+def _lines(handle: IO[bytes]) -> Iterator[str]:
+    """Lines without their ends; UTF-8 (a BOM dropped), falling back to Windows-1252 per byte."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="consultant-cp1252")
+    try:
+        for line in text:
+            yield line.rstrip("\r\n")
+    finally:
+        # The caller owns the binary handle and closes it (it may be closed already).
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 def _cell_text(value: object) -> str:
