@@ -57,21 +57,19 @@ def run_forever(
     ``safety_poll_seconds``; reconnect with exponential backoff; only while holding the lease.
     """
     lease = lease or MailboxLease(database_url, source.identity)
-    first_backoff, max_backoff = backoff_seconds
-    backoff = first_backoff
+    backoff = _Backoff(*backoff_seconds)
     waiting_logged = False
     try:
         while not stop.stopped:
-            if not lease.acquire():
-                if not waiting_logged:
-                    log.info("another poller holds the lease on %s; waiting", source.identity)
-                    waiting_logged = True
-                stop.wait(min(lease.ttl / 4, 5.0))
-                continue
-            waiting_logged = False
             try:
+                if not lease.acquire():
+                    if not waiting_logged:
+                        log.info("another poller holds the lease on %s; waiting", source.identity)
+                        waiting_logged = True
+                    stop.wait(min(lease.ttl / 4, 5.0))
+                    continue
+                waiting_logged = False
                 source.open()
-                backoff = first_backoff
                 _poll_while_leased(
                     database_url,
                     source,
@@ -79,22 +77,23 @@ def run_forever(
                     queue,
                     stop=stop,
                     lease=lease,
+                    backoff=backoff,
                     safety_poll_seconds=safety_poll_seconds,
                     wait_slice_seconds=wait_slice_seconds,
                     batch_size=batch_size,
                 )
             except MailboxError:
                 raise  # a configuration problem: retrying cannot fix it
-            except Exception as exc:
+            except Exception as exc:  # the server or the database went away, or a bug
+                delay = backoff.next_delay()
                 log.warning(
                     "poller of %s: %s; retrying in %.1f s",
                     source.identity,
                     _describe_failure(exc),
-                    backoff,
+                    delay,
                 )
                 source.close()
-                stop.wait(backoff)
-                backoff = min(backoff * 2, max_backoff)
+                stop.wait(delay)
             finally:
                 source.close()
     finally:
@@ -102,6 +101,21 @@ def run_forever(
             lease.release()
         except OperationalError:
             log.warning("could not release the lease on %s; it will expire", source.identity)
+
+
+class _Backoff:
+    """Exponential delays between reconnects, back to the first once a pass succeeds."""
+
+    def __init__(self, first: float, maximum: float) -> None:
+        self.first, self.maximum = first, maximum
+        self.current = first
+
+    def next_delay(self) -> float:
+        delay, self.current = self.current, min(self.current * 2, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        self.current = self.first
 
 
 def _describe_failure(exc: Exception) -> str:
@@ -121,12 +135,14 @@ def _poll_while_leased(
     *,
     stop: StopSignal,
     lease: MailboxLease,
+    backoff: _Backoff,
     safety_poll_seconds: float,
     wait_slice_seconds: float,
     batch_size: int,
 ) -> None:
     # The first pass after (re)connecting also takes leftovers below the watermark.
     poll_once(database_url, source, settings, queue, batch_size=batch_size, keep_lease=lease.keep)
+    backoff.reset()
     next_full_pass = time.monotonic() + safety_poll_seconds
     while not stop.stopped:
         if not lease.keep():

@@ -19,6 +19,7 @@ from consultant.mail.lease import MailboxLease
 from consultant.mail.models import InboundMessage, MailboxState
 from consultant.mail.poll_loop import StopSignal, run_forever
 from consultant.mail.poller import poll_once
+from tests.conftest import POSTGRES_ADMIN_URL, drop_database, make_database
 from tests.integration.conftest import RecordingQueue
 from tests.integration.test_mailbox_imap import make_mail
 from tests.servers import DovecotServer
@@ -248,3 +249,43 @@ def test_run_forever_wakes_on_idle_reconnects_and_holds_the_lease(
     assert dovecot.uids("INBOX") == []
     # A clean stop gives the lease up at once.
     assert second.acquire() is True
+
+
+def test_run_forever_survives_the_database_going_away(
+    dovecot: DovecotServer, settings: Settings, recording_queue: RecordingQueue, tmp_path: Path
+) -> None:
+    """PostgreSQL refuses connections for a while (a restart, a failover); nothing is lost."""
+    database_url = make_database("postgresql", tmp_path)
+    name = sa.engine.make_url(database_url).database
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    stop = StopSignal()
+    source = ImapSource.from_url(dovecot.url())
+    poller = threading.Thread(
+        target=run_forever,
+        args=(database_url, source, settings, recording_queue),
+        kwargs={"stop": stop, "backoff_seconds": (0.2, 0.5), "safety_poll_seconds": 1},
+    )
+    poller.start()
+    try:
+        dovecot.append(make_mail(1))
+        recording_queue.wait_for(1)
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            connection.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                ),
+                {"n": name},
+            )
+        dovecot.append(make_mail(2))
+        time.sleep(1.5)  # the poller fails and backs off meanwhile
+        assert len(recording_queue.enqueued) == 1
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        recording_queue.wait_for(2, timeout=15)
+    finally:
+        stop.stop()
+        poller.join(timeout=15)
+        admin.dispose()
+        drop_database(database_url)
+    assert dovecot.uids("INBOX") == []
