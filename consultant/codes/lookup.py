@@ -34,6 +34,8 @@ _SHAPES = (
     (re.compile(r"[A-Z]\d{4}"), CodeSystem.HCPCS_II),
 )
 _SESSION_CACHE_KEY = "consultant.codes.releases"
+_r = DataRelease.__table__.c
+_RELEASES = select(_r.id, _r.kind, _r.name, _r.effective_on)
 
 
 class UnknownReleaseError(LookupError):
@@ -63,9 +65,7 @@ def current_releases(session: Session, release: str | None = None) -> dict[str, 
     cache: dict[str | None, dict[str, ReleaseRef]] = session.info.setdefault(_SESSION_CACHE_KEY, {})
     if release in cache:
         return cache[release]
-    rows = session.execute(
-        select(DataRelease.id, DataRelease.kind, DataRelease.name, DataRelease.effective_on)
-    ).all()
+    rows = session.connection().execute(_RELEASES).all()
     refs = [ReleaseRef(id=r[0], kind=r[1], name=r[2], effective_on=r[3]) for r in rows]
     chosen: dict[str, ReleaseRef] = {}
     for ref in sorted(refs, key=lambda r: (r.effective_on or dt.date.min, r.id)):
@@ -103,22 +103,26 @@ def look_up_codes(
         used[release_id] = by_id[release_id]
         return by_id[release_id].name
 
-    code_rows = lookup_queries.code_rows(session, releases, wanted, answered_by)
-    descriptors = lookup_queries.descriptors(session, releases, wanted, answered_by)
+    # One connection for every query: the session's, inside its transaction.
+    connection = session.connection()
+    code_rows = lookup_queries.code_rows(connection, releases, wanted, answered_by)
+    descriptors = lookup_queries.descriptors(connection, releases, wanted, answered_by)
     add_ons = lookup_queries.add_on_facts(
-        session, releases.get(ReleaseKind.ADDON), wanted, today, answered_by
+        connection, releases.get(ReleaseKind.ADDON), wanted, today, answered_by
     )
-    mues = lookup_queries.mues(session, releases.get(ReleaseKind.MUE), wanted, answered_by)
-    fees = lookup_queries.fee_schedule(session, releases.get(ReleaseKind.PFS), wanted, answered_by)
+    mues = lookup_queries.mues(connection, releases.get(ReleaseKind.MUE), wanted, answered_by)
+    fees = lookup_queries.fee_schedule(
+        connection, releases.get(ReleaseKind.PFS), wanted, answered_by
+    )
     ptp_release = releases.get(ReleaseKind.PTP)
-    edits = lookup_queries.ptp_edits(session, ptp_release, wanted, today, answered_by)
+    edits = lookup_queries.ptp_edits(connection, ptp_release, wanted, today, answered_by)
     searched = ptp_release if len(wanted) > 1 else None
     if searched is not None:
         answered_by(searched.id)  # "no edit between them" is an answer too
 
     seen = set(code_rows) | set(descriptors) | set(add_ons) | set(mues) | set(fees)
     seen |= {e.column_1 for e in edits} | {e.column_2 for e in edits}
-    seen |= lookup_queries.in_ptp(session, ptp_release, [c for c in wanted if c not in seen])
+    seen |= lookup_queries.in_ptp(connection, ptp_release, [c for c in wanted if c not in seen])
 
     facts = []
     for code in wanted:

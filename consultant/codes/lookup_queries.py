@@ -1,6 +1,7 @@
 """The batch queries behind a code lookup: one query per fact table for all codes at once.
 
-Each function takes the codes wanted and the release answering for its kind,
+Each function takes the session's connection (so it runs inside the session's
+transaction), the codes wanted and the release answering for its kind,
 and returns facts keyed by code; ``answered_by`` records which release answered.
 """
 
@@ -8,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import exists, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy import BindParameter, Executable, bindparam, exists, literal, select, union_all
+from sqlalchemy.engine import Connection
 
 from consultant.codes.facts import (
     DESCRIPTOR_PREFERENCE,
@@ -40,6 +42,56 @@ _CODE_ROW_KINDS = (ReleaseKind.HCPCS, ReleaseKind.CPT, ReleaseKind.SUMMARY)
 _DESCRIPTOR_KINDS = (ReleaseKind.CPT, ReleaseKind.HCPCS, ReleaseKind.SUMMARY)
 _SOURCE_RANK = {source: n for n, source in enumerate(DESCRIPTOR_PREFERENCE)}
 
+# Core statements built once: a lookup runs several per draft, and building and
+# compiling a statement cost more than SQLite answering it. Expanding IN lists
+# keep one cached compilation for any number of codes.
+_codes: BindParameter[str] = bindparam("codes", expanding=True)
+_release_ids: BindParameter[int] = bindparam("release_ids", expanding=True)
+_release_id: BindParameter[int] = bindparam("release_id")
+_c = Code.__table__.c
+_CODE_ROWS = select(_c.code, _c.status, _c.deleted_on, _c.replaced_by, _c.release_id).where(
+    _c.release_id.in_(_release_ids), _c.code.in_(_codes)
+)
+_d = Descriptor.__table__.c
+_DESCRIPTORS = select(_d.code, _d.source, _d.text, _d.release_id).where(
+    _d.release_id.in_(_release_ids), _d.code.in_(_codes)
+)
+_a = AddOnEdit.__table__.c
+_ADD_ON_EDITS = select(
+    _a.add_on_code,
+    _a.primary_code,
+    _a.edit_type,
+    _a.add_on_deleted_on,
+    _a.effective_on,
+    _a.deleted_on,
+).where(_a.release_id == _release_id, _a.add_on_code.in_(_codes))
+_m = MedicallyUnlikelyEdit.__table__.c
+_MUES = select(_m.code, _m.value, _m.adjudication_indicator, _m.rationale).where(
+    _m.release_id == _release_id, _m.code.in_(_codes)
+)
+_f = FeeScheduleIndicator.__table__.c
+_FEES = select(
+    _f.code,
+    _f.modifier,
+    _f.status,
+    _f.global_days,
+    _f.pctc,
+    _f.mult_proc,
+    _f.bilat_surg,
+    _f.asst_surg,
+    _f.co_surg,
+    _f.team_surg,
+).where(_f.release_id == _release_id, _f.code.in_(_codes))
+_p = PtpEdit.__table__.c
+_PAIRS = select(
+    _p.column_1, _p.column_2, _p.modifier_indicator, _p.rationale, _p.effective_on, _p.deleted_on
+).where(_p.release_id == _release_id, _p.column_1.in_(_codes), _p.column_2.in_(_codes))
+
+
+def _rows(connection: Connection, statement: Executable, **params: object) -> Sequence[Any]:
+    """Run a prebuilt Core statement: no ORM layer between the rows and the facts."""
+    return connection.execute(statement, params).all()
+
 
 class CodeRow:
     """A code's own row: HCPCS action code, termination date, replacement, release."""
@@ -60,7 +112,7 @@ def _ids(releases: dict[str, ReleaseRef], kinds: Iterable[str]) -> list[int]:
 
 
 def code_rows(
-    session: Session,
+    connection: Connection,
     releases: dict[str, ReleaseRef],
     wanted: list[str],
     answered_by: AnsweredBy,
@@ -69,11 +121,7 @@ def code_rows(
     if not ids:
         return {}
     rank = {rid: n for n, rid in enumerate(ids)}
-    rows = session.execute(
-        select(Code.code, Code.status, Code.deleted_on, Code.replaced_by, Code.release_id).where(
-            Code.release_id.in_(ids), Code.code.in_(wanted)
-        )
-    ).all()
+    rows = _rows(connection, _CODE_ROWS, release_ids=ids, codes=wanted)
     best: dict[str, tuple[int, str | None, dt.date | None, str | None]] = {}
     for code, action, deleted_on, replaced_by, release_id in rows:
         if code not in best or rank[release_id] < best[code][0]:
@@ -85,7 +133,7 @@ def code_rows(
 
 
 def descriptors(
-    session: Session,
+    connection: Connection,
     releases: dict[str, ReleaseRef],
     wanted: list[str],
     answered_by: AnsweredBy,
@@ -93,11 +141,7 @@ def descriptors(
     ids = _ids(releases, _DESCRIPTOR_KINDS)
     if not ids:
         return {}
-    rows = session.execute(
-        select(Descriptor.code, Descriptor.source, Descriptor.text, Descriptor.release_id).where(
-            Descriptor.release_id.in_(ids), Descriptor.code.in_(wanted)
-        )
-    ).all()
+    rows = _rows(connection, _DESCRIPTORS, release_ids=ids, codes=wanted)
     found: dict[str, dict[str, DescriptorFact]] = defaultdict(dict)
     for code, source, text, release_id in rows:
         # Each source appears in one release kind, so one row per (code, source) remains.
@@ -109,7 +153,7 @@ def descriptors(
 
 
 def add_on_facts(
-    session: Session,
+    connection: Connection,
     release: ReleaseRef | None,
     wanted: list[str],
     today: dt.date,
@@ -117,16 +161,7 @@ def add_on_facts(
 ) -> dict[str, AddOnFacts]:
     if release is None:
         return {}
-    rows = session.execute(
-        select(
-            AddOnEdit.add_on_code,
-            AddOnEdit.primary_code,
-            AddOnEdit.edit_type,
-            AddOnEdit.add_on_deleted_on,
-            AddOnEdit.effective_on,
-            AddOnEdit.deleted_on,
-        ).where(AddOnEdit.release_id == release.id, AddOnEdit.add_on_code.in_(wanted))
-    ).all()
+    rows = _rows(connection, _ADD_ON_EDITS, release_id=release.id, codes=wanted)
     by_code: dict[str, list[tuple[str | None, int, dt.date | None, bool, dt.date | None]]] = (
         defaultdict(list)
     )
@@ -157,19 +192,14 @@ def add_on_facts(
 
 
 def mues(
-    session: Session,
+    connection: Connection,
     release: ReleaseRef | None,
     wanted: list[str],
     answered_by: AnsweredBy,
 ) -> dict[str, MueFact]:
     if release is None:
         return {}
-    m = MedicallyUnlikelyEdit
-    rows = session.execute(
-        select(m.code, m.value, m.adjudication_indicator, m.rationale).where(
-            m.release_id == release.id, m.code.in_(wanted)
-        )
-    ).all()
+    rows = _rows(connection, _MUES, release_id=release.id, codes=wanted)
     return {
         code: MueFact(value, mai, rationale, answered_by(release.id))
         for code, value, mai, rationale in rows
@@ -177,28 +207,14 @@ def mues(
 
 
 def fee_schedule(
-    session: Session,
+    connection: Connection,
     release: ReleaseRef | None,
     wanted: list[str],
     answered_by: AnsweredBy,
 ) -> dict[str, FeeScheduleFacts]:
     if release is None:
         return {}
-    f = FeeScheduleIndicator
-    rows = session.execute(
-        select(
-            f.code,
-            f.modifier,
-            f.status,
-            f.global_days,
-            f.pctc,
-            f.mult_proc,
-            f.bilat_surg,
-            f.asst_surg,
-            f.co_surg,
-            f.team_surg,
-        ).where(f.release_id == release.id, f.code.in_(wanted))
-    ).all()
+    rows = _rows(connection, _FEES, release_id=release.id, codes=wanted)
     result: dict[str, FeeScheduleFacts] = {}
     # The row without a modifier speaks for the code; a 26/TC/53 row only when it is alone.
     for row in sorted(rows, key=lambda r: r[1] == ""):
@@ -226,7 +242,7 @@ def _indicator(value: str | None) -> str | None:
 
 
 def ptp_edits(
-    session: Session,
+    connection: Connection,
     release: ReleaseRef | None,
     wanted: list[str],
     today: dt.date,
@@ -234,17 +250,7 @@ def ptp_edits(
 ) -> list[PtpEditFact]:
     if release is None or len(wanted) < 2:
         return []
-    p = PtpEdit
-    rows = session.execute(
-        select(
-            p.column_1,
-            p.column_2,
-            p.modifier_indicator,
-            p.rationale,
-            p.effective_on,
-            p.deleted_on,
-        ).where(p.release_id == release.id, p.column_1.in_(wanted), p.column_2.in_(wanted))
-    ).all()
+    rows = _rows(connection, _PAIRS, release_id=release.id, codes=wanted)
     order = {code: n for n, code in enumerate(wanted)}
     edits = [
         PtpEditFact(
@@ -271,7 +277,7 @@ def ptp_edits(
     return edits
 
 
-def in_ptp(session: Session, release: ReleaseRef | None, codes: list[str]) -> set[str]:
+def in_ptp(connection: Connection, release: ReleaseRef | None, codes: list[str]) -> set[str]:
     """Which of ``codes`` head any PTP edit: a code no other table knows may still be there."""
     if release is None or not codes:
         return set()
@@ -282,7 +288,7 @@ def in_ptp(session: Session, release: ReleaseRef | None, codes: list[str]) -> se
         )
         for code in codes
     ]
-    return set(session.execute(union_all(*probes)).scalars())
+    return set(connection.execute(union_all(*probes)).scalars())
 
 
 def in_force(effective_on: dt.date | None, deleted_on: dt.date | None, today: dt.date) -> bool:
