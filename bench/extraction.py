@@ -77,8 +77,8 @@ DISCLAIMER = (
 def question(rng: random.Random) -> str:
     """One generated question of roughly 1-3 KB, signature included."""
     parts = [rng.choice(OPENINGS), ""]
-    for _ in range(rng.randint(3, 14)):
-        if rng.random() < 0.55:
+    for _ in range(rng.randint(6, 24)):
+        if rng.random() < 0.6:
             parts.append(rng.choice(PROSE))
             continue
         a, b, c = rng.sample(CODES, 3)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 from consultant.extraction.mentions import Icd10Mention
 
-_DOTTED = re.compile(r"(?<![A-Za-z0-9.])[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}(?![A-Za-z0-9]|\.\d)")
+# No look-behind here: checked in Python on the few matches, it costs nothing at every position.
+_DOTTED = re.compile(r"[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}(?![A-Za-z0-9]|\.\d)")
+_GLUED_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.")
 _ANY_ICD = re.compile(
     r"(?<![A-Za-z0-9.])[A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4}|[0-9A-Za-z]{0,4})"
     r"(?![A-Za-z0-9]|\.\d)"
@@ -51,6 +53,8 @@ def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[
     named = "dx" in lowered or "diag" in lowered or "icd" in lowered
     starts = [(m.end(), False) for m in _DX_KEYWORD.finditer(text)] if named else []
     for match in _DOTTED.finditer(text):
+        if match.start() and text[match.start() - 1] in _GLUED_BEFORE:
+            continue
         found[match.start()] = Icd10Mention(
             dotted_form(match.group(0)), match.span(), match.group(0)
         )

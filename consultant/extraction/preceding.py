@@ -72,6 +72,7 @@ _NOT_CITIES = _words(
 
 
 _STATE_NAME_ENDINGS = frozenset(name.split()[-1] for name in STATE_NAMES)
+_STATE_LOWER = frozenset(state.lower() for state in STATE_ABBREVIATIONS)
 
 
 class Preceding:
@@ -82,8 +83,9 @@ class Preceding:
         self.at_text_start = start <= _WINDOW
         if "®" in window or "™" in window or "(" in window:
             window = _TRADEMARKS.sub(" ", window)
-        self.tokens: list[str] = _TOKEN.findall(window)
-        self.lowered = [token.lower() for token in self.tokens]
+        self._window = window
+        # Tokens as written are needed only for a state's capitals; most checks read lower case.
+        self.lowered: list[str] = _TOKEN.findall(window.lower())
 
     def _last_word(self) -> tuple[int, set[str]]:
         """Index of the last token that is not a marker, and the markers after it."""
@@ -165,11 +167,14 @@ class Preceding:
         """Whether ``number`` is a zip code after a state: "Houston, TX 77002"."""
         if not number.isdigit():
             return False
-        tokens, index = self.tokens, len(self.tokens) - 1
-        while index >= 0 and tokens[index] in (",", "."):
+        lowered, index = self.lowered, len(self.lowered) - 1
+        while index >= 0 and lowered[index] in (",", "."):
             index -= 1
-        if index < 1:
+        if index < 1 or (
+            lowered[index] not in _STATE_LOWER and lowered[index] not in _STATE_NAME_ENDINGS
+        ):
             return False
+        tokens = _TOKEN.findall(self._window)
         if self.lowered[index] in _STATE_NAME_ENDINGS:
             for size in (3, 2, 1):  # state names of one to three words: "District of Columbia"
                 name = " ".join(self.lowered[max(0, index - size + 1) : index + 1])

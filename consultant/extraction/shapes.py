@@ -59,21 +59,30 @@ _WORDLIKE_WRITTEN = "AS AT BO CO ED EX GO HE HI MD ME PA PO PT SO UP US AM PM CT
 WORDLIKE_MODIFIERS = frozenset(_WORDLIKE_WRITTEN.split())
 
 
+# Plain strings: reading an enum member's value costs a descriptor call per candidate.
+_CPT_I, _CPT_II, _CPT_III = (
+    CodeSystem.CPT_I.value,
+    CodeSystem.CPT_II.value,
+    CodeSystem.CPT_III.value,
+)
+_PLA, _HCPCS_II = CodeSystem.PLA.value, CodeSystem.HCPCS_II.value
+
+
 def code_system(token: str) -> str | None:
     """The system of a code-shaped ``token`` (upper case); ``None`` if no code has its shape."""
     last = token[-1]
     if token[0].isalpha():
-        return CodeSystem.HCPCS_II.value if last.isdigit() and token[0] in HCPCS_LETTERS else None
+        return _HCPCS_II if last.isdigit() and token[0] in HCPCS_LETTERS else None
     if last == "F":
-        return CodeSystem.CPT_II.value
+        return _CPT_II
     if last == "T":
-        return CodeSystem.CPT_III.value if token[0] == "0" else None
+        return _CPT_III if token[0] == "0" else None
     if last == "U":
-        return CodeSystem.PLA.value if token[0] == "0" else None
+        return _PLA if token[0] == "0" else None
     if token[0] == "0":
         # Anesthesia codes 00100-01999 are the only CPT codes below 10000.
-        return CodeSystem.CPT_I.value if token[1] in "01" and token[:3] != "000" else None
-    return CodeSystem.CPT_I.value
+        return _CPT_I if token[1] in "01" and token[:3] != "000" else None
+    return _CPT_I
 
 
 def is_modifier(token: str) -> bool:

@@ -1,0 +1,52 @@
+"""Bad input gets an empty or partial result quickly, never an exception."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from consultant.extraction import extract
+
+
+def test_empty_and_blank_text() -> None:
+    for text in ("", " ", "\n\n\t", "\x00"):
+        extraction = extract(text)
+        assert (extraction.codes, extraction.icd10, extraction.ranges) == ([], [], [])
+
+
+def test_binary_junk_yields_nothing_or_codes_but_never_fails() -> None:
+    rng = random.Random(20261124)
+    junk = bytes(rng.getrandbits(8) for _ in range(200_000)).decode("latin-1")
+    extraction = extract(junk)
+    assert all(len(m.code) == 5 for m in extraction.codes)
+
+
+def test_replacement_characters_and_surrogates_do_not_break_it() -> None:
+    text = "Bill \ufffd99213\ufffd-25 and \udc8099214 x2 \ud800"
+    extraction = extract(text)
+    assert extraction.code_strings == ["99213", "99214"]
+
+
+def test_a_five_megabyte_paste_is_linear() -> None:
+    question = "Can 63047 go with 63048 x2 at 4100 Main St, Houston, TX 77002? Dx M48.061. "
+    paste = (question * (5_000_000 // len(question)))[:5_000_000]
+    started = time.perf_counter()
+    extraction = extract(paste)
+    elapsed = time.perf_counter() - started
+    assert extraction.code_strings == ["63047", "63048"]
+    assert extraction.code("63048").units == 2
+    assert len(extraction.code("63047").spans) > 60_000
+    # Several seconds on a loaded CI machine; a quadratic pass would take minutes.
+    assert elapsed < 60
+
+
+def test_a_wall_of_numbers() -> None:
+    wall = " ".join(str(n) for n in range(10000, 60000))
+    extraction = extract(wall)
+    assert len(extraction.codes) + len(extraction.set_aside) == 50000
+
+
+def test_a_range_is_never_expanded() -> None:
+    extraction = extract("Everything from 10004 through 69990 is surgery.")
+    assert [(r.start, r.end) for r in extraction.ranges] == [("10004", "69990")]
+    assert extraction.code_strings == ["10004", "69990"]
