@@ -1,7 +1,11 @@
 """The set of every code the code knowledge holds, for the extractor's confidence.
 
-Loaded with one query per table and kept per database until a release is added
-or removed, so a worker drafting many replies pays for it once.
+Loaded with one query and kept per database until a release is added or
+removed, so a worker drafting many replies pays for it once. The NCCI PTP
+table is left out on purpose: reading its 2.5 million rows costs seconds (on
+SQLite, every ``consultant extract`` would pay them), and the only codes it
+adds are about 1,800 deleted long ago, which the MUE, fee schedule, add-on and
+HCPCS releases no longer carry.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from consultant.codes.models import (
     Descriptor,
     FeeScheduleIndicator,
     MedicallyUnlikelyEdit,
-    PtpEdit,
 )
 
 _CODE_COLUMNS = (
@@ -28,8 +31,6 @@ _CODE_COLUMNS = (
     AddOnEdit.primary_code,
     MedicallyUnlikelyEdit.code,
     FeeScheduleIndicator.code,
-    PtpEdit.column_1,
-    PtpEdit.column_2,
 )
 
 _lock = threading.Lock()
@@ -46,7 +47,11 @@ def _fingerprint(session: Session) -> tuple[int, int | None]:
 
 
 def known_code_set(session: Session) -> frozenset[str]:
-    """Every code present in the code knowledge tables (upper case); empty when none is loaded."""
+    """Every code in the code knowledge (upper case); empty when none is loaded.
+
+    Reads codes, descriptors, add-on edits, MUEs and fee schedule indicators
+    (not the PTP pairs: see the module note).
+    """
     bind = session.get_bind()
     key = bind.engine.url.render_as_string(hide_password=False)
     fingerprint = _fingerprint(session)

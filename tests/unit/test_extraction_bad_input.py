@@ -28,14 +28,15 @@ def test_replacement_characters_and_surrogates_do_not_break_it() -> None:
 
 
 def test_a_five_megabyte_paste_is_linear() -> None:
-    question = "Can 63047 go with 63048 x2 at 4100 Main St, Houston, TX 77002? Dx M48.061. "
+    prose = "The note describes the approach and the levels in some detail. " * 12
+    question = "Can 63047 go with 63048 x2 at 4100 Main St, Houston, TX 77002? Dx M48.061. " + prose
     paste = (question * (5_000_000 // len(question)))[:5_000_000]
     started = time.perf_counter()
     extraction = extract(paste)
     elapsed = time.perf_counter() - started
     assert extraction.code_strings == ["63047", "63048"]
     assert extraction.code("63048").units == 2
-    assert len(extraction.code("63047").spans) > 60_000
+    assert len(extraction.code("63047").spans) > 5_000
     # Several seconds on a loaded CI machine; a quadratic pass would take minutes.
     assert elapsed < 60
 

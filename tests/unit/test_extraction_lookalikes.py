@@ -96,6 +96,10 @@ def test_street_numbers(text: str) -> None:
         ("About 29826. Room B2105.", "B2105"),
         ("About 29826. Model K1000 was used.", "K1000"),
         ("About 29826. Zip code 75201.", "75201"),
+        ("About 29826. Group 45678 on the card.", "45678"),
+        ("About 29826. Sent to payer 60054.", "60054"),
+        ("About 29826. Provider #33412 billed it.", "33412"),
+        ("About 29826. Auth # 98765 approved.", "98765"),
     ],
 )
 def test_identifiers(text: str, number: str) -> None:
