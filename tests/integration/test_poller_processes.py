@@ -99,23 +99,31 @@ def ledger_hashes(database_url: str) -> list[str]:
 def test_kill_9_during_a_run_then_restart_stores_every_message_exactly_once(
     database_url: str, dovecot: DovecotServer, pollers: Pollers
 ) -> None:
-    mails = [make_mail(n) for n in range(200)]
-    for mail in mails[:60]:
+    mails = [make_mail(n) for n in range(300)]
+    for mail in mails[:100]:
         dovecot.append(mail)
     appender = threading.Thread(
-        target=lambda: [dovecot.append(mail) or time.sleep(0.01) for mail in mails[60:]]
+        target=lambda: [dovecot.append(mail) or time.sleep(0.01) for mail in mails[100:]]
     )
     appender.start()
     rng = random.Random(5)
-    for _ in range(8):
+    for kill in range(10):
         poller = pollers.start(batch_size=7)
-        # Kill it while it works: soon after it took the lease (it starts with a full pass).
         wait_until(
             lambda pid=poller.pid: f":{pid}:" in lease_holder(database_url),
             timeout=30,
             what="a restarted poller to take the lease",
         )
-        time.sleep(rng.uniform(0.0, 0.4))
+        if kill % 2 == 0:
+            # Kill it in the middle of a pass: right after it committed a batch.
+            stored = len(ledger_hashes(database_url))
+            wait_until(
+                lambda before=stored: len(ledger_hashes(database_url)) > before,
+                timeout=30,
+                what="the poller to commit a batch",
+            )
+        else:
+            time.sleep(rng.uniform(0.0, 0.4))
         os.killpg(poller.pid, signal.SIGKILL)
         poller.wait()
     poller = pollers.start(batch_size=7)
