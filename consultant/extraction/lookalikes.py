@@ -66,8 +66,9 @@ _STRONG_MEASURES_WRITTEN = """mg mcg µg ug gm gram grams kg lb lbs pound pounds
 _STRONG_MEASURES = frozenset(_STRONG_MEASURES_WRITTEN.split())
 # Words after a number that make it a count or a time, unless the number is shown to be a code.
 # Units and spans of time: "99292 minutes" is rare, "30000 minutes" a quantity.
-_TIME_AND_UNITS_WRITTEN = """unit units u minute minutes min mins hour hours hr hrs second
-    seconds sec secs day days week weeks month months year years yr yrs rvu rvus times"""
+# Plural only: "97110 unit" and "99292 minute" name the code's unit, "30000 minutes" a quantity.
+_TIME_AND_UNITS_WRITTEN = """units u minutes min mins hours hr hrs seconds sec secs days weeks
+    months years yr yrs rvus times"""
 _TIME_AND_UNITS = frozenset(_TIME_AND_UNITS_WRITTEN.split())
 # Things counted: "15000 patients" is a count, but "our 99214 visits are denied" names a code.
 _COUNTED_WRITTEN = """claims patients pts visits encounters charts providers physicians doctors
@@ -75,6 +76,9 @@ _COUNTED_WRITTEN = """claims patients pts visits encounters charts providers phy
     emails questions steps beds"""
 _COUNTED = frozenset(_COUNTED_WRITTEN.split())
 _UNITS_OF = re.compile(r"[ \t]*units?[ \t]+of\b", re.IGNORECASE)
+_RATE_RIGHT_AFTER = re.compile(
+    r"[ \t]+(?:per|a|each|every)[ \t]+(?:year|month|week|quarter)\b", re.IGNORECASE
+)
 _RATE_AFTER = re.compile(
     r"[ \t]*\w+[ \t]+(?:a|per|each|every)[ \t]+(?:year|month|week|day|quarter)\b|"
     r"[ \t]*\w+[ \t]+(?:annually|monthly|weekly|daily|yearly)\b",
@@ -154,4 +158,6 @@ def look_alike(text: str, start: int, end: int, before: Preceding) -> LookAlike 
         return LookAlike("a count or a measurement", strong=False)
     if before.bare_claim_label():
         return LookAlike("may be a claim or case number", strong=False)
+    if before.money_word() or _RATE_RIGHT_AFTER.match(after):
+        return LookAlike("may be an amount or a rate", strong=False)
     return None

@@ -89,8 +89,7 @@ STATE_NAMES: dict[str, str] = {
 CLINICAL_ABBREVIATIONS = frozenset(
     [
         "CT", "PA", "MD", "OR", "IN", "ME", "DE", "CO", "LA", "MA", "MS", "MO", "OK", "HI", "ID",
-        "AL", "VA", "GA", "SC", "PR", "DC", "IA", "CA", "MI", "NC", "ND", "SD", "MT", "UT", "NE",
-        "AR", "VI",
+        "VA", "GA", "SC", "PR", "DC", "IA", "CA", "MI",
     ]
 )  # fmt: skip
 

@@ -62,7 +62,11 @@ _CODE_WORDS = _words(
     "reports add on modifier modifiers units unit primary append appended submit submitted "
     "charge charged charges denied paid payable"
 )
-_CLAUSE_START = frozenset(("\n", ".", ";", ":", "(", "re"))
+_CLAUSE_START = frozenset(("\n", ".", ";", ":", "(", ",", "re"))
+#: Labels that name an identifier when they open a clause: "(check 48291)", "Claim: 12345".
+_CLAUSE_LABELS = _words("claim claims case order check plan group auth reference")
+#: Words before a number that make it an amount of money: "budget 25000".
+_MONEY_WORDS = _words("budget balance total cost costs price amount salary revenue")
 #: Capitalised words that start sentences, not city names ("Our MD 20610").
 _NOT_CITIES = _words(
     "the this that these those our my your their his her its a an and or but if when is are "
@@ -133,7 +137,7 @@ class Preceding:
         index = len(self.lowered) - 1
         if index >= 0 and self.lowered[index] == ":":
             index -= 1
-        if index < 0 or self.lowered[index] not in ("claim", "claims", "case", "order"):
+        if index < 0 or self.lowered[index] not in _CLAUSE_LABELS:
             return False
         return (index == 0 and self.at_text_start) or (
             index > 0 and self.lowered[index - 1] in _CLAUSE_START
@@ -145,6 +149,9 @@ class Preceding:
 
     def money(self) -> bool:
         return bool(self.lowered) and self.lowered[-1] in _MONEY
+
+    def money_word(self) -> bool:
+        return bool(self.lowered) and self.lowered[-1] in _MONEY_WORDS
 
     def quantifier(self) -> bool:
         return self.last() in _QUANTIFIERS or self.last(2) in _QUANTIFIER_PAIRS

@@ -205,3 +205,37 @@ def test_a_signature_block_yields_nothing() -> None:
         "Ticket #48213 | Member ID W918273645\n"
     )
     assert extract("Can 29826 go with 29827?\n" + signature).code_strings == ["29826", "29827"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Morning! We billed 29881-RT and 29877-59-RT on one knee; 29877 was denied. "
+            "Should it be G0289?\n\nRegards,\nTom\nSummit Ortho\n"
+            "7300 W 110th St, Overland Park, KS 66210\nO: (913) 555-0133 | F: (913) 555-0134",
+            ["29881", "29877", "G0289"],
+        ),
+        (
+            "Small practice in Asheville NC 28801. Wellness: G0438 or G0439 plus 99396?",
+            ["G0438", "G0439", "99396"],
+        ),
+        (
+            "Re: Case #48213\nFollowing up on 64635 and 64636 x 2. Claim ID 552019-88.",
+            ["64635", "64636"],
+        ),
+        ("We charge 150.00 per 97110 unit and 45000 per year overall.", ["97110"]),
+        ("FY 2025 budget 25000; we bill 99213 mostly.", ["99213"]),
+        ("Member: XJH123456789, group 76412, plan 00512. Code 00812.", ["00812"]),
+        ("See the EOB (check 48291) for 20610.", ["20610"]),
+        ("Acct#20610 / Claim#99213 are ids. The code is 97110.", ["97110"]),
+        ("Our office hours are 0800-1700; call about 99215.", ["99215"]),
+        ("Records: P.O. Box 96372, Richmond, VA 23261.", []),
+        ("Send to PO BOX 20550\nRichmond VA 23261", []),
+        ("Clinic: 45 Elm Street\nSpringfield, MA 01103\nTel 413.555.0190", []),
+        ("We saw 12 patients with 99213 and 4 with 99214 today.", ["99213", "99214"]),
+        ("Chart #: 81003. Billed 81003 for the dipstick.", ["81003"]),
+    ],
+)
+def test_whole_questions(text: str, expected: list[str]) -> None:
+    assert extract(text).code_strings == expected
