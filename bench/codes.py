@@ -1,0 +1,141 @@
+"""Code data figures: import of the 2.5-million-row PTP file (and, from Helper B, lookups).
+
+Usage: .venv/bin/python bench/codes.py [--backends sqlite,postgresql]
+
+For each backend, a throwaway database (a SQLite file in a temporary folder,
+or a new PostgreSQL database on the server ``CONSULTANT_BENCH_POSTGRES_URL``
+names) is migrated, then the PTP file is imported in a child process, so its
+peak resident memory is the importer's alone. Prints wall seconds, the child's
+CPU seconds (user + system: on a shared machine the wall time also holds
+waiting for the CPU and, on PostgreSQL, the server's work) and peak RSS, and
+the machine's load. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402 - after the path fix above
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from consultant.db import engine_for  # noqa: E402
+from consultant.migrations import upgrade_database  # noqa: E402
+
+CMS_DIR = ROOT.parent / "shared" / "data" / "cms"
+PTP_FILE = CMS_DIR / "ncci-ptp-practitioner-2024-07-01.csv.gz"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CONSULTANT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+# Runs in the child: import, then report the result and the child's own resource use.
+_CHILD = """
+import json, resource, sys
+from pathlib import Path
+from consultant.codes.importers import import_file
+result = import_file(sys.argv[1], Path(sys.argv[2]))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({
+    "rows": result.rows, "duplicates": result.duplicates, "seconds": result.seconds,
+    "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+}))
+"""
+
+
+@dataclass(frozen=True)
+class ImportFigures:
+    """What one child-process import measured."""
+
+    rows: int
+    duplicates: int
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+
+
+@contextmanager
+def throwaway_database(backend: str) -> Iterator[str]:
+    """A new migrated database on ``backend``, dropped afterwards; yields its URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        if backend == "sqlite":
+            url = f"sqlite:///{Path(folder) / 'bench-codes.sqlite3'}"
+        else:
+            url = _create_postgres_database()
+        try:
+            upgrade_database(url)
+            yield url
+        finally:
+            engine_for(url).dispose()
+            if backend != "sqlite":
+                _drop_postgres_database(url)
+
+
+def import_in_child(url: str, path: Path) -> ImportFigures:
+    """Import ``path`` into ``url`` in a fresh Python process and return its figures."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, url, str(path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return ImportFigures(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def bench_ptp_import(backends: list[str]) -> None:
+    """PTP import on each backend: seconds (wall and CPU) and peak RSS of the importer."""
+    print(f"PTP import of {PTP_FILE.name} (target: < 60 s, peak RSS < 300 MB)")
+    for backend in backends:
+        with throwaway_database(backend) as url:
+            load_before = os.getloadavg()[0]
+            figures = import_in_child(url, PTP_FILE)
+            load_after = os.getloadavg()[0]
+        print(
+            f"  {backend:10}  {figures.rows:,} rows (+{figures.duplicates} duplicate)  "
+            f"{figures.seconds:6.1f} s wall  {figures.cpu_seconds:6.1f} s importer CPU  "
+            f"peak RSS {figures.peak_rss_mb:5.0f} MB  "
+            f"(load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    arguments = parser.parse_args()
+    backends = [b.strip() for b in arguments.backends.split(",") if b.strip()]
+    bench_ptp_import(backends)
+    # Helper B: bench_lookup(backends) goes here.
+
+
+def _create_postgres_database() -> str:
+    name = f"consultant_bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        name = make_url(url).database
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
