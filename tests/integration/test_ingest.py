@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
 from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import create_account
-from consultant.config import Settings
-from consultant.consultations.ingest import run_ingest
+from consultant.config import Settings, get_settings
+from consultant.consultations import answering
+from consultant.consultations.ingest import IngestFailedError, run_ingest
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage
@@ -199,3 +205,65 @@ def test_a_question_with_no_text_gets_no_draft(database_url: str, settings: Sett
     row_id = store_inbound(database_url, question_bytes(ASKER, " ").replace(b"Thanks,\nPat\n", b""))
     assert run_ingest(database_url, row_id, settings).disposition == "no_text"
     assert _drafts(database_url) == []
+
+
+def test_three_failures_park_the_row_and_requeue_brings_it_back(
+    database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    row_id = store_inbound(database_url, question_bytes(ASKER))
+
+    def drafting_is_broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the drafting step failed")
+
+    # Fault injection: the drafting step raises, as a bug in it would.
+    monkeypatch.setattr(answering, "draft_reply", drafting_is_broken)
+    for attempt in (1, 2, 3):
+        with pytest.raises(IngestFailedError) as failed:
+            run_ingest(database_url, row_id, settings)
+        assert failed.value.parked == (attempt == 3)
+    row = _row(database_url, row_id)
+    assert (row.status, row.attempts, row.disposition) == ("parked", 3, None)
+    assert row.last_error and row.last_error.startswith("RuntimeError")
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(Consultation)) == 0  # rolled back
+    assert run_ingest(database_url, row_id, settings).disposition is None  # parked: left alone
+    monkeypatch.undo()
+
+    # The operator's command puts it back; the embedded broker under a temp var dir takes it.
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONSULTANT_")}
+    environ.update(CONSULTANT_DATABASE_URL=database_url, CONSULTANT_VAR_DIR=str(tmp_path / "var"))
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "consultant"), "requeue", "--all-parked"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"Re-queued 1 inbound message(s): {row_id}" in done.stdout
+    assert len(list((tmp_path / "var" / "broker" / "queue").iterdir())) == 1
+    assert _row(database_url, row_id).status == "stored"
+    assert run_ingest(database_url, row_id, settings).disposition == "accepted"
+
+
+def test_the_ingest_task_retries_then_parks(
+    database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workers.tasks import ingest
+
+    row_id = store_inbound(database_url, question_bytes(ASKER))
+    monkeypatch.setenv("CONSULTANT_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    calls: list[str] = []
+
+    def drafting_is_broken(*_args: object, **_kwargs: object) -> None:
+        calls.append("draft")
+        raise RuntimeError("the drafting step failed")
+
+    monkeypatch.setattr(answering, "draft_reply", drafting_is_broken)
+    try:
+        # apply() runs the task here; each retry runs again at once (no countdown when eager).
+        assert ingest.apply(args=[row_id]).get() == "parked"
+    finally:
+        get_settings.cache_clear()
+    assert len(calls) == 3
+    assert _row(database_url, row_id).status == "parked"

@@ -8,11 +8,18 @@ still becomes a draft, so no message left the pipeline stuck.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from consultant.db import unit_of_work
+from consultant.mail.models import InboundMessage
+from consultant.mail.parsing import parse_message
 from tests.integration import pipeline_fixtures
 from tests.integration.pipeline_fixtures import ASKER, all_done, assert_exactly_once, sweep
 from tests.integration.pipeline_processes import (
@@ -24,7 +31,7 @@ from tests.integration.pipeline_processes import (
     wait_until,
 )
 from tests.integration.question_mail import question_bytes
-from tests.servers import DovecotServer
+from tests.servers import DovecotServer, RedisServer
 
 pipeline = pipeline_fixtures.pipeline
 pipeline_dovecot = pipeline_fixtures.pipeline_dovecot
@@ -67,3 +74,71 @@ def test_cpython_email_corpus_each_ends_with_a_disposition(
     assert found["accepted"] >= 1  # at least the question after the corpus
     assert any(draft["to"] == ASKER for draft in pipeline.pending_drafts())
     assert pipeline_dovecot.uids("INBOX") == []
+
+
+EML_DIR = Path(__file__).resolve().parents[1] / "data" / "eml"
+
+
+def _normalised_hash(raw: bytes) -> str:
+    # Dovecot stores what IMAP carries, CRLF line ends; the fixture files have LF.
+    return hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
+
+
+def test_real_client_mail_gets_the_expected_disposition_through_the_pipeline(
+    database_url: str, tmp_path: Path, pipeline_dovecot: DovecotServer, pipeline_redis: RedisServer
+) -> None:
+    """The .eml fixtures of real clients and servers (tests/data/eml/expected.json), end to end."""
+    expected: dict[str, dict[str, Any]] = json.loads((EML_DIR / "expected.json").read_text())
+    env = PipelineEnv(
+        database_url=database_url,
+        var_dir=tmp_path / "var",
+        broker_url=pipeline_redis.url,
+        imap_url=pipeline_dovecot.url(),
+        # The address and size cap the fixtures' table was written for.
+        extra={
+            "CONSULTANT_REPLY_FROM": "consultant@example.org",
+            "CONSULTANT_MAX_MESSAGE_BYTES": "50000",
+        },
+    )
+    env.var_dir.mkdir()
+    by_hash: dict[str, str] = {}
+    senders = set()
+    for name in sorted(expected):
+        raw = (EML_DIR / name).read_bytes()
+        by_hash[_normalised_hash(raw)] = name
+        sender = parse_message(raw).from_address
+        if sender and expected[name].get("known_sender", True):
+            senders.add(sender)
+        pipeline_dovecot.append(raw)
+    for sender in sorted(senders - {"consultant@example.org"}):
+        env.consultant("accounts", "create", sender)
+
+    worker, poller = start_worker(env), start_poller(env)
+    try:
+
+        def finished() -> bool:
+            sweep(env, stuck_after=10.0)
+            return all_done(env.database_url, len(expected))
+
+        try:
+            wait_until(finished, timeout=180, interval=1.0)
+        except TimeoutError:
+            pytest.fail(log_tail(env))
+    finally:
+        stop(poller)
+        stop(worker)
+    assert_exactly_once(env.database_url, len(expected))
+    with unit_of_work(env.database_url) as session:
+        rows = session.execute(select(InboundMessage.raw, InboundMessage.disposition)).all()
+    got, unmatched = {}, []
+    for raw, disposition in rows:
+        # A message over the cap was never downloaded: it is the one too-large fixture.
+        name = by_hash.get(_normalised_hash(raw)) if raw is not None else "huge_message.eml"
+        if name is None:
+            unmatched.append(disposition)  # bytes IMAP cannot carry as they were (NULs)
+        else:
+            got[name] = disposition
+    wanted = {name: entry["disposition"] for name, entry in expected.items()}
+    assert got == {name: wanted[name] for name in got}
+    left = sorted(wanted[name] for name in set(wanted) - set(got))
+    assert sorted(unmatched) == left and len(unmatched) <= 1
