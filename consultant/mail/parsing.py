@@ -38,7 +38,7 @@ __all__ = ["AttachmentInfo", "HeaderMap", "ParsedMessage", "parse_message"]
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(
-    r'^\s*(?:(?:"([^"\\]*)"|([^"<>,;:()@\\]*?))\s*<([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)>'
+    r'^\s*+(?:(?:"([^"\\]*+)"|([^"<>,;:()@\\]*?))\s*<([^<>\s,;:()"@]+@[^<>\s,;:()"@]+)>'
     r'|([^<>\s,;:()"@]+@[^<>\s,;:()"@]+))\s*$'
 )
 
@@ -112,7 +112,8 @@ def _message_ids(value: str | None) -> tuple[str, ...]:
 
 def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
     values = list(values)
-    simple = [_SIMPLE_ADDRESS.match(value) for value in values]
+    # Length-capped: the regex backtracks on long junk; real address headers are short.
+    simple = [_SIMPLE_ADDRESS.match(value) if len(value) < 1000 else None for value in values]
     if all(simple):
         # The common "Name <addr>" or bare address: a regex is ten times faster
         # than getaddresses, which the parse budget per message notices.

@@ -17,44 +17,46 @@ from __future__ import annotations
 import re
 
 # German puts the name after the verb: "Am <date> schrieb <name>:".
+# Possessive "\s*+" throughout: a line of a million spaces must cost a
+# million steps, not a million squared (a 5 MB message once took minutes).
 _WROTE = (
     r"((wrote|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\s*"
     r"|\bschrieb\b.{0,200}):\s*$"
 )
-_ATTRIBUTION_START = re.compile(r"^\s*(On|Le|Am|El|Il|Op|Em|Den|W dniu)\s.*", re.IGNORECASE)
+_ATTRIBUTION_START = re.compile(r"^\s*+(On|Le|Am|El|Il|Op|Em|Den|W dniu)\s.*", re.IGNORECASE)
 _ATTRIBUTION_END = re.compile(_WROTE, re.IGNORECASE)
-_ORIGINAL_MESSAGE = re.compile(r"^\s*-{3,}\s*Original Message\s*-{3,}\s*$", re.IGNORECASE)
+_ORIGINAL_MESSAGE = re.compile(r"^\s*+-{3,}\s*Original Message\s*-{3,}\s*$", re.IGNORECASE)
 _FORWARD_MARKER = re.compile(
-    r"^\s*(-{3,}\s*Forwarded (message|by\b.*)\s*-{3,}|Begin forwarded message:"
+    r"^\s*+(-{3,}\s*Forwarded (message|by\b.{0,200}?)\s*-{3,}|Begin forwarded message:"
     r"|-{3,}\s*Start of forwarded message\s*-{3,})\s*$",
     re.IGNORECASE,
 )
-_UNDERSCORE_RULE = re.compile(r"^\s*_{10,}\s*$")
-_HEADER_FROM = re.compile(r"^\s*\*?From:\*?\s", re.IGNORECASE)
-_HEADER_DATE = re.compile(r"^\s*\*?(Sent|Date):\*?\s", re.IGNORECASE)
-_HEADER_TO = re.compile(r"^\s*\*?(To|Subject|Cc):\*?(\s|$)", re.IGNORECASE)
-_HEADER_LINE = re.compile(r"^\s*\*?(From|Sent|Date|To|Cc|Bcc|Subject|Reply-To):\*?(\s|$)", re.I)
-_FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw)\s*:", re.IGNORECASE)
+_UNDERSCORE_RULE = re.compile(r"^\s*+_{10,}\s*$")
+_HEADER_FROM = re.compile(r"^\s*+\*?From:\*?\s", re.IGNORECASE)
+_HEADER_DATE = re.compile(r"^\s*+\*?(Sent|Date):\*?\s", re.IGNORECASE)
+_HEADER_TO = re.compile(r"^\s*+\*?(To|Subject|Cc):\*?(\s|$)", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^\s*+\*?(From|Sent|Date|To|Cc|Bcc|Subject|Reply-To):\*?(\s|$)", re.I)
+_FORWARD_SUBJECT = re.compile(r"^\s*+(fwd?|fw)\s*:", re.IGNORECASE)
 
 _SIGNATURE_DELIMITER = re.compile(r"^--\s*$")
 _MOBILE_FOOTER = re.compile(
-    r"^\s*(Sent from my \w+|Sent from (Outlook|Mail for Windows|Yahoo Mail|my mobile|Samsung)"
+    r"^\s*+(Sent from my \w+|Sent from (Outlook|Mail for Windows|Yahoo Mail|my mobile|Samsung)"
     r"|Get Outlook for (iOS|Android)|Sent via .{1,40}|Sent from ProtonMail)\b",
     re.IGNORECASE,
 )
 _NOTICE = re.compile(
-    r"^\s*(\**\s*CONFIDENTIALITY (NOTICE|STATEMENT)|CONFIDENTIAL\s*:|DISCLAIMER\s*:"
+    r"^\s*+(\**+\s*+CONFIDENTIALITY (NOTICE|STATEMENT)|CONFIDENTIAL\s*:|DISCLAIMER\s*:"
     r"|PRIVILEGED AND CONFIDENTIAL"
     r"|This (e-?mail|message|communication)\b.{0,60}\b(confidential|intended (only )?for))",
     re.IGNORECASE,
 )
 _SIGN_OFF = re.compile(
-    r"^\s*(?i:thanks|thank you|thanks so much|thank you so much|thanks in advance"
+    r"^\s*+(?i:thanks|thank you|thanks so much|thank you so much|thanks in advance"
     r"|thanks again|thank you in advance|thanks for your help|thank you for your help"
     r"|many thanks|thx|ty|regards|best regards|kind regards|warm regards|warmest regards"
     r"|best wishes|best|cheers|sincerely|respectfully|cordially|take care|all the best"
     r"|with thanks|appreciate it|appreciate your help|v/r)"
-    r"[\s,.!:;-]*([A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,2})?[\s,.!]*$"
+    r"[\s,.!:;-]*+([A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,2})?[\s,.!]*$"
 )
 _PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
 _EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.", re.IGNORECASE)
@@ -65,6 +67,9 @@ _CONTACT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _MAX_SIGNATURE_LINES = 8
+# No marker, attribution or header line is longer; skipping longer lines keeps
+# the regexes linear on pathological input (one 5 MB line).
+_MAX_MARKER_LENGTH = 400
 _MAX_FORWARD_DEPTH = 3
 
 
@@ -109,6 +114,8 @@ def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
     """Where quoted history or a forward starts, and whether it is a forward."""
     forwarding = bool(_FORWARD_SUBJECT.match(subject))
     for index, line in enumerate(lines):
+        if len(line) > _MAX_MARKER_LENGTH:
+            continue
         if _FORWARD_MARKER.match(line):
             return index, True
         if _ORIGINAL_MESSAGE.match(line):
@@ -162,12 +169,14 @@ def _contact_block_start(lines: list[str]) -> int | None:
 
 def _strip_signature(lines: list[str]) -> list[str]:
     for index, line in enumerate(lines):
+        if len(line) > _MAX_MARKER_LENGTH:
+            continue
         if _SIGNATURE_DELIMITER.match(line) or _MOBILE_FOOTER.match(line) or _NOTICE.match(line):
             lines = lines[:index]
             break
     # A sign-off followed only by a short name/contact block ends the message.
     for index in range(len(lines) - 1, -1, -1):
-        if not _SIGN_OFF.match(lines[index]):
+        if len(lines[index]) > _MAX_MARKER_LENGTH or not _SIGN_OFF.match(lines[index]):
             continue
         rest = [line for line in lines[index + 1 :] if line.strip()]
         if len(rest) <= _MAX_SIGNATURE_LINES and all(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -218,3 +219,23 @@ def test_mangled_and_truncated_fixtures_never_raise_and_always_get_a_disposition
             assert run_inbound_chain(parsed, context).disposition
     for raw in (b"", b"\n", b"\r\n\r\n", b"From:", base64.b64encode(bytes(range(256)))):
         assert run_inbound_chain(parse_message(raw), context).disposition
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        " " * 1_000_000 + "x\n",
+        "-----Forwarded by " + " " * 500_000 + "\n",
+        "Thanks" + " " * 500_000 + "x\n",
+        "On " * 300_000 + "\n",
+        ("wrote " + " " * 50) * 10_000 + "\n",
+        "*" * 500_000 + " CONFIDENTIALITY\n",
+    ],
+    ids=["spaces", "forwarded-by", "sign-off", "attribution", "wrote", "stars"],
+)
+def test_pathological_lines_cost_linear_time(body: str) -> None:
+    # Each of these once made a regex backtrack quadratically (minutes per message).
+    raw = ("From: a@x.example\nSubject: long\n\n" + body).encode()
+    started = time.perf_counter()
+    parse_message(raw)
+    assert time.perf_counter() - started < 5
