@@ -66,6 +66,7 @@ _CONTACT_WORDS = re.compile(
     r"|coordinator|director|analyst|coder|supervisor)\b",
     re.IGNORECASE,
 )
+_QUOTED = re.compile(r"^[ \t]*+>(?!\d)")
 _MAX_SIGNATURE_LINES = 8
 # No marker, attribution or header line is longer; skipping longer lines keeps
 # the regexes linear on pathological input (one 5 MB line).
@@ -74,7 +75,8 @@ _MAX_FORWARD_DEPTH = 3
 
 
 def _is_quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
+    # ">30 minutes" in pasted documentation is a comparison, not a quote marker.
+    return _QUOTED.match(line) is not None
 
 
 def _quote_follows(lines: list[str], index: int) -> bool:

@@ -92,6 +92,11 @@ def test_inline_answers_between_quotes_are_kept() -> None:
     assert _new(text) == "Medicare.\nYes, a separate note."
 
 
+def test_a_greater_than_sign_before_a_number_is_not_a_quote() -> None:
+    text = "Critical care note says:\n>30 minutes, then 20 more.\nIs 99292 billable?\n"
+    assert _new(text) == text.strip()
+
+
 def test_dash_dash_signature_is_removed() -> None:
     assert _new("Is J1100 per 1 mg?\n\n-- \nMaya Ortiz\nBilling\n") == "Is J1100 per 1 mg?"
 
