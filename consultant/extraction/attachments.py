@@ -46,7 +46,7 @@ _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Attachments:
     """Modifiers and units written onto one code mention, and where they end."""
 

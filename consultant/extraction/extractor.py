@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from consultant.extraction.attachments import Attachments, range_end_after, read_attachments
 from consultant.extraction.icd10 import find_icd10
-from consultant.extraction.lookalikes import LABELLED, LookAlike, look_alike
+from consultant.extraction.lookalikes import LABELLED, LookAlike, StreetLines, look_alike
 from consultant.extraction.mentions import (
     CodeMention,
     CodeRange,
@@ -43,7 +43,7 @@ _ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORE
 _MAX_LIST_GAP = 24
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     code: str
     written: str
@@ -108,6 +108,7 @@ def _candidates(
     aside: list[SetAside],
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
+    streets = StreetLines(text)
     # Candidates and ICD-10 spans both come in text order: walk them together.
     spans = iter(taken_spans)
     taken = next(spans, None)
@@ -126,7 +127,7 @@ def _candidates(
         candidate = _Candidate(code, written, system, (start, end), read_attachments(text, end))
         before = Preceding(text, start)
         _evidence(text, candidate, before, is_known)
-        candidate.against = look_alike(text, start, end, before)
+        candidate.against = look_alike(text, start, end, before, streets)
         if candidate.against is None and written != code:
             candidate.against = LookAlike("written in lower case", strong=False)
         found.append(candidate)

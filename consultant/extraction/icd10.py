@@ -21,10 +21,12 @@ _ANY_ICD = re.compile(
     r"(?<![A-Za-z0-9.])[A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4}|[0-9A-Za-z]{0,4})"
     r"(?![A-Za-z0-9]|\.\d)"
 )
+# Matched only where a substring search found "dx", "diag" or "icd": scanning every d and i
+# of the text with a regular expression costs more than the rest of the ICD-10 search.
 _DX_KEYWORD = re.compile(
-    # A plain first character lets the regex engine skip ahead; the rest ignores case.
-    r"\b[dDiI](?i:x|xs|iagnos[ie]s|iag|cd[- ]?10(?:[- ]?cm)?|cd)\b(?:[ \t]+(?i:codes?))?"
+    r"(?:dx|dxs|diagnos[ie]s|diag|icd[- ]?10(?:[- ]?cm)?|icd)\b(?:[ \t]+codes?)?", re.IGNORECASE
 )
+_DX_NEEDLES = ("dx", "diag", "icd")
 # What may sit between the codes of one diagnosis list.
 _LIST_GAP = re.compile(
     r"(?:[ \t\r\n:;,#=&/+]|" + "[-\u2010\u2011\u2012\u2013\u2014]"
@@ -40,6 +42,21 @@ def dotted_form(written: str) -> str:
     return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
+def _keyword_ends(text: str) -> list[int]:
+    """Where each "Dx", "diagnosis" or "ICD-10" keyword (and a following "code") ends."""
+    lowered = text.lower()
+    ends = []
+    for needle in _DX_NEEDLES:
+        at = lowered.find(needle)
+        while at >= 0:
+            if not (at and lowered[at - 1].isalnum()):
+                match = _DX_KEYWORD.match(text, at)
+                if match is not None:
+                    ends.append(match.end())
+            at = lowered.find(needle, at + 1)
+    return sorted(ends)
+
+
 def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[Icd10Mention]:
     """Every ICD-10-CM code in ``text``, in text order, once per place written.
 
@@ -48,10 +65,7 @@ def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[
     joining it.
     """
     found: dict[int, Icd10Mention] = {}
-    lowered = text.lower()
-    # Scanning for the keywords costs more than three substring searches that usually fail.
-    named = "dx" in lowered or "diag" in lowered or "icd" in lowered
-    starts = [(m.end(), False) for m in _DX_KEYWORD.finditer(text)] if named else []
+    starts = [(end, False) for end in _keyword_ends(text)]
     for match in _DOTTED.finditer(text):
         if match.start() and text[match.start() - 1] in _GLUED_BEFORE:
             continue

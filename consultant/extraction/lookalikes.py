@@ -11,17 +11,17 @@ label, a known code, a list of codes it belongs to).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from consultant.extraction.preceding import Preceding
 from consultant.extraction.shapes import CANDIDATE, DASH_CLASS, DASHES
 
 _AFTER = 48
+_LONG_LINE = 2000
 LABELLED = "identifier after a label"
 
 
-@dataclass(frozen=True)
-class LookAlike:
+class LookAlike(NamedTuple):
     """Why a token is not a code, and whether other evidence may overrule that."""
 
     reason: str
@@ -86,19 +86,44 @@ _RATE_AFTER = re.compile(
 )
 
 
-def _in_address_line(text: str, start: int) -> bool:
-    """A number after a street address on its line, or on the next line after a city."""
-    line_start = text.rfind("\n", max(0, start - 160), start) + 1
-    line = text[max(line_start, start - 160) : start]
-    for street in _STREET_IN_LINE.finditer(line):
-        tail = line[street.end() :]
-        if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
-            return True
-    if line_start and _CITY_ONLY.fullmatch(line):
-        previous_start = text.rfind("\n", max(0, line_start - 160), line_start - 1) + 1
-        previous = text[max(previous_start, line_start - 160) : line_start - 1]
-        return _STREET_IN_LINE.search(previous) is not None
-    return False
+class StreetLines:
+    """Street addresses in the lines of one text, looked for once per line.
+
+    A paragraph holding several codes is searched once instead of once per code;
+    a line longer than ``_LONG_LINE`` (a pasted file) is searched near each number.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ends: dict[int, list[int]] = {}
+
+    def _street_ends(self, line_start: int, line_end: int) -> list[int]:
+        ends = self._ends.get(line_start)
+        if ends is None:
+            found = _STREET_IN_LINE.finditer(self.text, line_start, line_end)
+            ends = self._ends[line_start] = [street.end() for street in found]
+        return ends
+
+    def after_street(self, start: int) -> bool:
+        """Whether the number at ``start`` follows a street address on its line (a zip code)."""
+        text = self.text
+        line_start = text.rfind("\n", max(0, start - _LONG_LINE), start) + 1
+        line_end = text.find("\n", start, start + _LONG_LINE)
+        if (line_end < 0 and len(text) - start >= _LONG_LINE) or line_start < start - _LONG_LINE:
+            ends = [m.end() for m in _STREET_IN_LINE.finditer(text, max(0, start - 160), start)]
+        else:
+            ends = self._street_ends(line_start, len(text) if line_end < 0 else line_end)
+        for end in ends:
+            if end <= start and start - end <= 60:
+                tail = text[end:start]
+                if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
+                    return True
+        line = text[line_start:start]
+        if line_start and _CITY_ONLY.fullmatch(line):
+            # "Springfield 62704" on the line after "940 Birch Lane".
+            previous_start = text.rfind("\n", max(0, line_start - 160), line_start - 1) + 1
+            return _STREET_IN_LINE.search(text, previous_start, line_start - 1) is not None
+        return False
 
 
 def _chained(text: str, start: int, end: int) -> LookAlike | None:
@@ -119,7 +144,9 @@ def _chained(text: str, start: int, end: int) -> LookAlike | None:
     return None
 
 
-def look_alike(text: str, start: int, end: int, before: Preceding) -> LookAlike | None:
+def look_alike(
+    text: str, start: int, end: int, before: Preceding, streets: StreetLines
+) -> LookAlike | None:
     """Why the code-shaped token at ``text[start:end]`` is something else, or ``None``."""
     after = text[end : end + _AFTER]
     decimal = after[:1] == "." and after[1:2].isdigit()
@@ -142,7 +169,7 @@ def look_alike(text: str, start: int, end: int, before: Preceding) -> LookAlike 
     street_start = word[:1].isupper() or after.lstrip(" \t")[:1].isdigit()
     if street_start and _STREET_AFTER.match(after):
         return LookAlike("street number", strong=True)
-    if _in_address_line(text, start):
+    if streets.after_street(start):
         return LookAlike("zip code in an address", strong=True)
     word = word.lower()
     if word in _STRONG_MEASURES or _UNITS_OF.match(after):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: A half-open character span ``(start, end)`` in the text given to :func:`extract`.
 Span = tuple[int, int]
 
 
-@dataclass
+@dataclass(slots=True)
 class CodeMention:
     """One distinct procedure or supply code named in the text, with what was written onto it.
 
@@ -30,8 +31,9 @@ class CodeMention:
     units_written: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class CodeRange:
+# Named tuples rather than frozen dataclasses: the extractor makes many, and a frozen
+# dataclass pays for object.__setattr__ on every field.
+class CodeRange(NamedTuple):
     """A written range such as ``99202-99205``: its two ends, never expanded."""
 
     start: str
@@ -39,8 +41,7 @@ class CodeRange:
     span: Span
 
 
-@dataclass(frozen=True)
-class Icd10Mention:
+class Icd10Mention(NamedTuple):
     """An ICD-10-CM diagnosis code: ``code`` in its dotted form, ``written`` as typed."""
 
     code: str
@@ -48,8 +49,7 @@ class Icd10Mention:
     written: str
 
 
-@dataclass(frozen=True)
-class SetAside:
+class SetAside(NamedTuple):
     """A code-shaped token the extractor did not take, and why (a zip code, a claim number...)."""
 
     text: str
