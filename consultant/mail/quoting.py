@@ -60,12 +60,9 @@ _SIGN_OFF = re.compile(
 )
 _PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
 _EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.", re.IGNORECASE)
-_CONTACT_WORDS = re.compile(
-    r"\b(CPC|CCS|CCS-P|COC|CRC|CPMA|CPCO|RHIT|RHIA|CDIP|CCDS|RN|MD|phone|tel|fax|cell|mobile"
-    r"|ext|direct|office|suite|street|avenue|blvd|department|dept|manager|specialist"
-    r"|coordinator|director|analyst|coder|supervisor)\b",
-    re.IGNORECASE,
-)
+# A code-like token (99213, G2211, 0001U) means the lines are part of the question.
+_CODE_LIKE = re.compile(r"\b([A-Z]\d{4}|\d{4}[A-Z]|\d{5})\b")
+_ZIP_CODE = re.compile(r"\b[A-Z]{2}\s+\d{5}(-\d{4})?\b")
 _QUOTED = re.compile(r"^[ \t]*+>(?!\d)")
 _MAX_SIGNATURE_LINES = 8
 # No marker, attribution or header line is longer; skipping longer lines keeps
@@ -148,8 +145,28 @@ def _forwarded_body(lines: list[str]) -> list[str]:
     return lines[index:]
 
 
+def _is_contact_line(line: str) -> bool:
+    return bool(_PHONE.search(line) or _EMAIL_OR_URL.search(line))
+
+
+def _looks_like_signature(block: list[str]) -> bool:
+    """Short lines, no question, no codes (outside phone, mail and ZIP-code lines)."""
+    if len(block) > _MAX_SIGNATURE_LINES:
+        return False
+    for line in block:
+        if "?" in line or len(line.strip()) > 70:
+            return False
+        if not _is_contact_line(line) and _CODE_LIKE.search(_ZIP_CODE.sub("", line)):
+            return False
+    return True
+
+
 def _contact_block_start(lines: list[str]) -> int | None:
-    """Start of a trailing name/title/phone/address paragraph, if the last paragraph is one."""
+    """Start of a trailing name/title/phone paragraph without a sign-off above it.
+
+    Only a block of two or more lines with a phone number, a mail address or a
+    web address counts: a short last paragraph of the question must stay.
+    """
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1
@@ -157,16 +174,9 @@ def _contact_block_start(lines: list[str]) -> int | None:
     while start and lines[start - 1].strip():
         start -= 1
     block = lines[start:end]
-    if not block or start == 0 or len(block) > _MAX_SIGNATURE_LINES:
+    if start == 0 or len(block) < 2 or not any(_is_contact_line(line) for line in block):
         return None
-    if any("?" in line or len(line.strip()) > 70 for line in block):
-        return None
-    contact_lines = sum(
-        1
-        for line in block
-        if _PHONE.search(line) or _EMAIL_OR_URL.search(line) or _CONTACT_WORDS.search(line)
-    )
-    return start if contact_lines * 2 >= len(block) else None
+    return start if _looks_like_signature(block) else None
 
 
 def _strip_signature(lines: list[str]) -> list[str]:
@@ -180,10 +190,7 @@ def _strip_signature(lines: list[str]) -> list[str]:
     for index in range(len(lines) - 1, -1, -1):
         if len(lines[index]) > _MAX_MARKER_LENGTH or not _SIGN_OFF.match(lines[index]):
             continue
-        rest = [line for line in lines[index + 1 :] if line.strip()]
-        if len(rest) <= _MAX_SIGNATURE_LINES and all(
-            len(line.strip()) <= 70 and "?" not in line for line in rest
-        ):
+        if _looks_like_signature([line for line in lines[index + 1 :] if line.strip()]):
             lines = lines[:index]
         break
     contact_start = _contact_block_start(lines)

@@ -149,6 +149,24 @@ def test_confidentiality_notice_is_removed() -> None:
     assert _new(text) == "Please confirm the units for J1885."
 
 
+def test_a_short_last_paragraph_of_the_question_is_kept() -> None:
+    text = "Can we bill the visit?\n\nThe MD saw her in the office.\nDept billed 99214 twice.\n"
+    assert _new(text) == text.strip()
+
+
+def test_codes_after_a_sign_off_are_kept() -> None:
+    text = "Which one is right?\n\nThanks,\nRosa\n\n99214 with modifier 25\n99213\n"
+    assert "99214 with modifier 25" in _new(text)
+
+
+def test_signature_with_an_address_and_zip_code_is_removed() -> None:
+    text = (
+        "Is 99497 time based?\n\nKind regards,\nKarl Weber, CPC\n12 Main Street\n"
+        "Springfield, IL 62704\nkweber@praxis.example\n"
+    )
+    assert _new(text) == "Is 99497 time based?"
+
+
 def test_contact_block_without_sign_off_is_removed_but_a_code_list_is_not() -> None:
     signature = "Is 99214 right here?\n\nKarl Weber\nBilling Manager\nPhone 555-123-4567\n"
     assert _new(signature) == "Is 99214 right here?"

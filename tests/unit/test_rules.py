@@ -194,3 +194,12 @@ def test_no_text_after_quotes_and_signature() -> None:
 def test_unparseable_bytes() -> None:
     result = run_inbound_chain(parse_message(b"\x00\x01\x02\xff binary"), _context())
     assert result.disposition == "unparseable"
+
+
+def test_a_too_large_auto_reply_parsed_from_its_headers_records_both_hits() -> None:
+    # Ingest may pass the headers-only parse of a message it did not download:
+    # too_large still decides, and the auto-reply hit tells it not to answer.
+    headers_only = b"From: a@clinic.example\nAuto-Submitted: auto-replied\nSubject: Away\n"
+    result = run_inbound_chain(parse_message(headers_only), _context(raw_size=9_000_000))
+    assert result.disposition == "too_large"
+    assert [hit.rule for hit in result.hits][:2] == ["too_large", "auto_reply"]
