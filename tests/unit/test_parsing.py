@@ -239,3 +239,20 @@ def test_pathological_lines_cost_linear_time(body: str) -> None:
     started = time.perf_counter()
     parse_message(raw)
     assert time.perf_counter() - started < 5
+
+
+def test_attachment_names_in_rfc_2231_and_rfc_2047_forms_are_decoded() -> None:
+    raw = _mail(
+        'From: a@x.example\nContent-Type: multipart/mixed; boundary="b"',
+        "--b\nContent-Type: text/plain\n\nScans attached, is 76140 right?\n"
+        "--b\nContent-Type: application/pdf\n"
+        "Content-Disposition: attachment; filename*=utf-8''r%C3%B6ntgen.pdf\n\n%PDF\n"
+        '--b\nContent-Type: image/png; name="=?utf-8?q?R=C3=B6ntgen_2.png?="\n'
+        "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b--\n",
+    )
+    parsed = parse_message(raw)
+    assert [(a.filename, a.content_type, a.size) for a in parsed.attachments] == [
+        ("röntgen.pdf", "application/pdf", 4),
+        ("Röntgen 2.png", "image/png", 8),
+    ]
+    assert parsed.new_text == "Scans attached, is 76140 right?"
