@@ -41,6 +41,8 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # RFC 2047 section 6.2: whitespace between two adjacent encoded words is dropped.
 _BETWEEN_ENCODED_WORDS = re.compile(r"(\?=)\s+(=\?)")
 _FOLDING = re.compile(r"\r?\n[ \t]+")
+# Control characters (NUL above all: PostgreSQL text refuses it) become spaces.
+_HEADER_CONTROLS = dict.fromkeys([*range(0, 9), *range(10, 32), 127], " ")
 
 
 def python_codec(label: str | None) -> str | None:
@@ -111,10 +113,10 @@ def decode_header_text(value: str) -> str:
     if any("\udc80" <= char <= "\udcff" for char in value):
         value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")[0]
     value = _FOLDING.sub(" ", value)
-    if "=?" not in value:
-        return value
-    value = _BETWEEN_ENCODED_WORDS.sub(r"\1\2", value)
-    return _ENCODED_WORD.sub(_decode_encoded_word, value)
+    if "=?" in value:
+        value = _BETWEEN_ENCODED_WORDS.sub(r"\1\2", value)
+        value = _ENCODED_WORD.sub(_decode_encoded_word, value)
+    return value.translate(_HEADER_CONTROLS)
 
 
 def one_line(value: str) -> str:

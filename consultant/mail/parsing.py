@@ -1,9 +1,10 @@
 """Raw mail bytes to a ParsedMessage: headers, text, new text, attachments.
 
 The stdlib parser with the compat32 policy is the base: it is the most
-forgiving (it never raises on malformed MIME, it records defects instead) and
-about ten times faster than ``policy=default`` or mail-parser on the same mail,
-which matters at hundreds of messages a second. Header decoding (RFC 2047,
+forgiving (it never raises on malformed MIME, it records defects instead) and,
+measured on CPython's email corpus, about four times faster than mail-parser
+and ten times faster than ``policy=default``, which matters at hundreds of
+messages a second. Header decoding (RFC 2047,
 8-bit bytes) and charset fallbacks are ours, in ``charsets``, so that a bad
 charset label degrades to readable text instead of an exception.
 
@@ -34,7 +35,16 @@ NO_HEADERS = "no_headers"
 PARSER_FAILED = "parser_failed"
 UNREADABLE_DEFECTS = frozenset({NO_HEADERS, UNDECODABLE_TEXT, PARSER_FAILED})
 
-__all__ = ["AttachmentInfo", "HeaderMap", "ParsedMessage", "parse_message"]
+__all__ = [
+    "NO_HEADERS",
+    "PARSER_FAILED",
+    "UNDECODABLE_TEXT",
+    "UNREADABLE_DEFECTS",
+    "AttachmentInfo",
+    "HeaderMap",
+    "ParsedMessage",
+    "parse_message",
+]
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _SIMPLE_ADDRESS = re.compile(
@@ -122,7 +132,7 @@ def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
         found = email.utils.getaddresses(values)
     pairs = []
     for name, address in found:
-        address = address.strip().lower()
+        address = decode_header_text(address).strip().lower()
         if "@" in address:
             pairs.append((one_line(decode_header_text(name)), address))
     return pairs
@@ -189,6 +199,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
     try:
         return _parse(raw)
     except Exception as exc:
+        # Broad on purpose: the stdlib parser has raised RecursionError (deep
+        # nesting) and could raise others on hostile input; the message must
+        # still get a disposition ("unparseable") instead of failing ingest.
         return ParsedMessage(
             message_id=None,
             in_reply_to=None,

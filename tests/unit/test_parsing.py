@@ -256,3 +256,10 @@ def test_attachment_names_in_rfc_2231_and_rfc_2047_forms_are_decoded() -> None:
         ("Röntgen 2.png", "image/png", 8),
     ]
     assert parsed.new_text == "Scans attached, is 76140 right?"
+
+
+def test_control_characters_in_headers_become_spaces() -> None:
+    raw = b"From: Ro\x00sa <rosa@clinic.example>\nSubject: =?utf-8?q?a=00b=07c?=\n\nIs 99213 ok?\n"
+    parsed = parse_message(raw)
+    assert parsed.subject == "a b c"
+    assert parsed.from_name == "Ro sa" and parsed.from_address == "rosa@clinic.example"
