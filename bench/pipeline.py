@@ -68,6 +68,7 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.roles = roles
         self.peaks: dict[str, int] = defaultdict(int)
+        self.cpu: dict[tuple[str, int], float] = {}  # (role, pid) -> CPU seconds seen last
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -77,6 +78,9 @@ class RssSampler(threading.Thread):
                     root = psutil.Process(pid)
                     tree = [root, *root.children(recursive=True)]
                     sizes = {p.pid: p.memory_info().rss for p in tree}
+                    for process in tree:
+                        times = process.cpu_times()
+                        self.cpu[(role, process.pid)] = times.user + times.system
                 except psutil.Error:
                     continue
                 top = root.pid
@@ -231,6 +235,9 @@ def main() -> None:
     )
     for role, peak in sorted(sampler.peaks.items()):
         print(f"  peak RSS {role}: {peak / 1_048_576:.0f} MiB")
+    for role in ("poller", "worker"):
+        seconds = sum(cpu for (who, _), cpu in sampler.cpu.items() if who == role)
+        print(f"  CPU seconds used by the {role} processes over the whole run: {seconds:.1f}")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,9 @@ def answer_question(
         earlier: tuple[str, ...] = ()
     else:
         disposition = "follow_up"
+        # Lock the thread (PostgreSQL; SQLite already holds the write lock) so two
+        # follow-ups arriving together cannot both leave a pending draft.
+        session.refresh(consultation, with_for_update=True)
         consultation.updated_at = now
         earlier = tuple(
             session.scalars(

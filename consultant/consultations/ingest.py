@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 #: After this many failed runs a row is parked for an operator (``consultant requeue``).
 MAX_ATTEMPTS = 3
+#: RFC 5321's limit; a longer "address" is junk, never worth an invitation.
+MAX_ADDRESS_LENGTH = 320
 #: Dispositions whose message became part of a consultation.
 ACCEPTED_DISPOSITIONS = ("accepted", "follow_up")
 
@@ -145,7 +147,12 @@ def _act_on(
         draft = draft_too_large(
             session, row.id, sender, subject, row.size, settings.max_message_bytes
         )
-    elif disposition == "unknown_sender" and sender and settings.unknown_sender_policy == "invite":
+    elif (
+        disposition == "unknown_sender"
+        and sender
+        and len(sender) <= MAX_ADDRESS_LENGTH
+        and settings.unknown_sender_policy == "invite"
+    ):
         draft = draft_invitation(session, row.id, sender, subject)
     if draft is not None:
         session.flush()
