@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from consultant.extraction.shapes import (
     CANDIDATE,
     DASH_CLASS,
+    SPACED_WORDLIKE_MODIFIERS,
     WORDLIKE_MODIFIERS,
     code_system,
     is_modifier,
@@ -42,6 +43,7 @@ _QUANTITY_AFTER = re.compile(
 )
 # The first characters any modifier or unit form can start with, after optional blanks.
 _MAY_ATTACH = re.compile(r"[ \t]*(?:[A-Z0-9|(xX×*/]|" + DASH_CLASS + ")")
+_CAPITAL_WORD = re.compile(r"[ \t]+[A-Z]{2,}\b")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)
 
@@ -87,7 +89,9 @@ def _next_modifier(text: str, pos: int, chained: bool) -> tuple[str, int] | None
         if not is_modifier(token) or (token[0] == "X" and token[1].isdigit()):
             return None
         if token in WORDLIKE_MODIFIERS and not chained:
-            return None
+            shouting = _CAPITAL_WORD.match(text, match.end()) is not None
+            if token not in SPACED_WORDLIKE_MODIFIERS or shouting:
+                return None
         if token.isdigit() and _numeric_is_quantity(text, match.end()):
             return None
         return token, match.end()

@@ -33,7 +33,7 @@ class LookAlike(NamedTuple):
 _STREET_SUFFIX = (
     r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|"
     r"Pkwy|Parkway|Hwy|Highway|Fwy|Freeway|Expy|Expressway|Ter|Terrace|Trl|Trail|Cir|Circle|"
-    r"Sq|Square|Plaza|Pike|Loop|Row|Turnpike|Tpke|ST|STREET|AVE|RD|BLVD|DR|LN|HWY|PKWY)\b"
+    r"Sq|Square|Plaza|Pike|Loop|Row|Turnpike|Tpke|Broadway|ST|STREET|AVE|RD|BLVD|DR|LN|HWY|PKWY)\b"
 )
 # A street name word: capitalised or an ordinal ("5th"), never another code-shaped number.
 _NAME_WORD = r"(?:(?!\d{5}\b)[A-Z0-9][A-Za-z0-9.'\-]*|[NSEW]\.?)"
@@ -52,6 +52,10 @@ _STREET_IN_LINE = re.compile(
 )
 _ADDRESS_TAIL = re.compile(r"[\w .,#'\-]{0,60}$")
 _CITY_ONLY = re.compile(r"[ \t]*(?:[A-Z][A-Za-z.'\-]*[ \t]*){1,3},?[ \t]*")
+# A line that is only a house number, capitalised words and a comma before the number.
+_NUMBERED_ADDRESS = re.compile(
+    r"[ \t]*\d{1,6}[ \t]+(?:[A-Z][\w.'\-]*[ \t]*){1,5},(?:[ \t]*[A-Z][\w.'\-]*){1,3}[ \t]*"
+)
 _SENTENCE_BREAK = re.compile(r"[.!?][ \t]+[A-Z][a-z]")
 _LINE_END = re.compile(r"[ \t]*(?:$|\n|,|" + DASH_CLASS + r"\d{4})")
 _GLUE = frozenset(DASHES + "/")
@@ -119,6 +123,8 @@ class StreetLines:
                 if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
                     return True
         line = text[line_start:start]
+        if _NUMBERED_ADDRESS.fullmatch(line) and _LINE_END.match(text, start + 5):
+            return True  # "3001 N Broadway, Fresno 93701": no suffix, but an address line
         if line_start and _CITY_ONLY.fullmatch(line):
             # "Springfield 62704" on the line after "940 Birch Lane".
             previous_start = text.rfind("\n", max(0, line_start - 160), line_start - 1) + 1

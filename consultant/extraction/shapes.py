@@ -57,6 +57,9 @@ MODIFIERS = frozenset(_NUMERIC_MODIFIERS.split()) | frozenset(_HCPCS_MODIFIERS.s
 #: so they count only when a dash ties them to the code or another modifier precedes.
 _WORDLIKE_WRITTEN = "AS AT BO CO ED EX GO HE HI MD ME PA PO PT SO UP US AM PM CT ER PI"
 WORDLIKE_MODIFIERS = frozenset(_WORDLIKE_WRITTEN.split())
+#: Of those, the ones coders do write after a code with a space ("98941 AT", "27447 AS"):
+#: taken unless the text around is in capitals ("BILL 99213 AS SOON AS WE CAN").
+SPACED_WORDLIKE_MODIFIERS = frozenset(("AS", "AT", "GO"))
 
 
 # Plain strings: reading an enum member's value costs a descriptor call per candidate.

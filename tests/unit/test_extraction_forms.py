@@ -73,6 +73,17 @@ def test_modifier_chains_and_lower_case_after_a_dash() -> None:
     ]
 
 
+def test_word_like_modifiers_after_a_space() -> None:
+    extraction = extract("Chiro visit 98941 AT and 97140 GP; 97110 PT eval; 27447 AS.")
+    assert [(m.code, m.modifiers) for m in extraction.codes] == [
+        ("98941", ["AT"]),
+        ("97140", ["GP"]),
+        ("97110", []),
+        ("27447", ["AS"]),
+    ]
+    assert extract("BILL 99213 AS SOON AS WE CAN").codes[0].modifiers == []
+
+
 def test_category_ii_takes_performance_modifiers() -> None:
     assert extract("We reported 1125F-8P for the measure.").codes[0].modifiers == ["8P"]
 

@@ -45,6 +45,11 @@ def test_zip_code_in_an_address_without_a_state() -> None:
     assert_only_code_kept(text, "62701", "zip code in an address")
 
 
+def test_zip_code_at_the_end_of_an_address_line() -> None:
+    text = "About 29826.\nOur office:\n3001 N Central, Fresno 93701\n"
+    assert_only_code_kept(text, "93701", "zip code in an address")
+
+
 def test_zip_code_on_the_line_after_a_street() -> None:
     text = "About 29826.\nThanks,\nRiverside Ortho\n940 Birch Lane\nSpringfield 62704\n"
     assert_only_code_kept(text, "62704", "zip code in an address")
