@@ -1,4 +1,4 @@
-"""Look codes up in the loaded data releases: one batch query per fact table, no N+1.
+"""Look codes up in the loaded data releases: one query for every fact of every code.
 
 By default each kind of fact comes from the newest release of that kind (by
 effective date, then the latest imported); ``release`` names a release that
@@ -105,18 +105,17 @@ def look_up_codes(
 
     # One connection for every query: the session's, inside its transaction.
     connection = session.connection()
-    code_rows = lookup_queries.code_rows(connection, releases, wanted, answered_by)
-    descriptors = lookup_queries.descriptors(connection, releases, wanted, answered_by)
+    rows = lookup_queries.fetch_fact_rows(connection, releases, wanted)
+    code_rows = lookup_queries.code_rows(rows["code"], releases, answered_by)
+    descriptors = lookup_queries.descriptors(rows["descriptor"], answered_by)
     add_ons = lookup_queries.add_on_facts(
-        connection, releases.get(ReleaseKind.ADDON), wanted, today, answered_by
+        rows["addon"], releases.get(ReleaseKind.ADDON), today, answered_by
     )
-    mues = lookup_queries.mues(connection, releases.get(ReleaseKind.MUE), wanted, answered_by)
-    fees = lookup_queries.fee_schedule(
-        connection, releases.get(ReleaseKind.PFS), wanted, answered_by
-    )
+    mues = lookup_queries.mues(rows["mue"], releases.get(ReleaseKind.MUE), answered_by)
+    fees = lookup_queries.fee_schedule(rows["pfs"], releases.get(ReleaseKind.PFS), answered_by)
     ptp_release = releases.get(ReleaseKind.PTP)
-    edits = lookup_queries.ptp_edits(connection, ptp_release, wanted, today, answered_by)
     searched = ptp_release if len(wanted) > 1 else None
+    edits = lookup_queries.ptp_edits(rows["ptp"], searched, wanted, today, answered_by)
     if searched is not None:
         answered_by(searched.id)  # "no edit between them" is an answer too
 

@@ -1,8 +1,11 @@
-"""The batch queries behind a code lookup: one query per fact table for all codes at once.
+"""The rows behind a code lookup: every fact table in one round trip, then facts per code.
 
-Each function takes the session's connection (so it runs inside the session's
-transaction), the codes wanted and the release answering for its kind,
-and returns facts keyed by code; ``answered_by`` records which release answered.
+:func:`fetch_fact_rows` runs one prebuilt UNION ALL over the fact tables for
+all the codes at once (each branch an index lookup), because on PostgreSQL
+the round trips, not the queries, are what a lookup waits for. Values come
+back as text so that the branches share column types; the builders below
+turn them into facts and record, through ``answered_by``, which release
+answered.
 """
 
 from __future__ import annotations
@@ -12,7 +15,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, bindparam, exists, literal, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 
 from consultant.codes.facts import (
@@ -36,61 +52,113 @@ from consultant.codes.models import (
 )
 
 AnsweredBy = Callable[[int], str]
+Values = tuple[str | None, ...]
 
 # Where a code's own row (status, deletion, replacement) comes from, most trusted first.
 _CODE_ROW_KINDS = (ReleaseKind.HCPCS, ReleaseKind.CPT, ReleaseKind.SUMMARY)
 _DESCRIPTOR_KINDS = (ReleaseKind.CPT, ReleaseKind.HCPCS, ReleaseKind.SUMMARY)
 _SOURCE_RANK = {source: n for n, source in enumerate(DESCRIPTOR_PREFERENCE)}
+_WIDTH = 10  # the widest branch: the fee schedule's code, modifier and eight indicators
+_NO_RELEASE = -1  # matches no row: the kind has no release loaded
 
-# Core statements built once: a lookup runs several per draft, and building and
-# compiling a statement cost more than SQLite answering it. Expanding IN lists
-# keep one cached compilation for any number of codes.
+
+def _branch(
+    tag: str, columns: Sequence[ColumnElement[Any]], *where: ColumnElement[bool]
+) -> Select[Any]:
+    values: list[ColumnElement[Any]] = [literal_column(f"'{tag}'", String)]
+    values += [cast(c, String) for c in columns]
+    values += [cast(null(), String)] * (_WIDTH + 1 - len(values))
+    return select(*values).where(*where)
+
+
+# Built once: building and compiling a statement costs more than the database
+# answering it. Expanding IN lists keep one cached compilation per code count.
 _codes: BindParameter[str] = bindparam("codes", expanding=True)
-_release_ids: BindParameter[int] = bindparam("release_ids", expanding=True)
-_release_id: BindParameter[int] = bindparam("release_id")
-_c = Code.__table__.c
-_CODE_ROWS = select(_c.code, _c.status, _c.deleted_on, _c.replaced_by, _c.release_id).where(
-    _c.release_id.in_(_release_ids), _c.code.in_(_codes)
+_c, _d, _a = Code.__table__.c, Descriptor.__table__.c, AddOnEdit.__table__.c
+_m, _f, _p = (
+    MedicallyUnlikelyEdit.__table__.c,
+    FeeScheduleIndicator.__table__.c,
+    PtpEdit.__table__.c,
 )
-_d = Descriptor.__table__.c
-_DESCRIPTORS = select(_d.code, _d.source, _d.text, _d.release_id).where(
-    _d.release_id.in_(_release_ids), _d.code.in_(_codes)
-)
-_a = AddOnEdit.__table__.c
-_ADD_ON_EDITS = select(
-    _a.add_on_code,
-    _a.primary_code,
-    _a.edit_type,
-    _a.add_on_deleted_on,
-    _a.effective_on,
-    _a.deleted_on,
-).where(_a.release_id == _release_id, _a.add_on_code.in_(_codes))
-_m = MedicallyUnlikelyEdit.__table__.c
-_MUES = select(_m.code, _m.value, _m.adjudication_indicator, _m.rationale).where(
-    _m.release_id == _release_id, _m.code.in_(_codes)
-)
-_f = FeeScheduleIndicator.__table__.c
-_FEES = select(
-    _f.code,
-    _f.modifier,
-    _f.status,
-    _f.global_days,
-    _f.pctc,
-    _f.mult_proc,
-    _f.bilat_surg,
-    _f.asst_surg,
-    _f.co_surg,
-    _f.team_surg,
-).where(_f.release_id == _release_id, _f.code.in_(_codes))
-_p = PtpEdit.__table__.c
-_PAIRS = select(
-    _p.column_1, _p.column_2, _p.modifier_indicator, _p.rationale, _p.effective_on, _p.deleted_on
-).where(_p.release_id == _release_id, _p.column_1.in_(_codes), _p.column_2.in_(_codes))
+_ALL_FACTS = union_all(
+    _branch(
+        "code",
+        (_c.code, _c.status, _c.deleted_on, _c.replaced_by, _c.release_id),
+        _c.release_id.in_(bindparam("code_releases", expanding=True)),
+        _c.code.in_(_codes),
+    ),
+    _branch(
+        "descriptor",
+        (_d.code, _d.source, _d.text, _d.release_id),
+        _d.release_id.in_(bindparam("descriptor_releases", expanding=True)),
+        _d.code.in_(_codes),
+    ),
+    _branch(
+        "addon",
+        (_a.add_on_code, _a.primary_code, _a.edit_type, _a.add_on_deleted_on, _a.effective_on,
+         _a.deleted_on),
+        _a.release_id == bindparam("addon_release"),
+        _a.add_on_code.in_(_codes),
+    ),
+    _branch(
+        "mue",
+        (_m.code, _m.value, _m.adjudication_indicator, _m.rationale),
+        _m.release_id == bindparam("mue_release"),
+        _m.code.in_(_codes),
+    ),
+    _branch(
+        "pfs",
+        (_f.code, _f.modifier, _f.status, _f.global_days, _f.pctc, _f.mult_proc, _f.bilat_surg,
+         _f.asst_surg, _f.co_surg, _f.team_surg),
+        _f.release_id == bindparam("pfs_release"),
+        _f.code.in_(_codes),
+    ),
+    _branch(
+        "ptp",
+        (_p.column_1, _p.column_2, _p.modifier_indicator, _p.rationale, _p.effective_on,
+         _p.deleted_on),
+        _p.release_id == bindparam("ptp_release"),
+        _p.column_1.in_(_codes),
+        _p.column_2.in_(_codes),
+    ),
+)  # fmt: skip
 
 
-def _rows(connection: Connection, statement: Executable, **params: object) -> Sequence[Any]:
-    """Run a prebuilt Core statement: no ORM layer between the rows and the facts."""
-    return connection.execute(statement, params).all()
+def fetch_fact_rows(
+    connection: Connection, releases: dict[str, ReleaseRef], wanted: list[str]
+) -> dict[str, list[Values]]:
+    """Every fact row of ``wanted`` in the answering releases, by table tag, in one query."""
+
+    def one(kind: str) -> int:
+        return releases[kind].id if kind in releases else _NO_RELEASE
+
+    params = {
+        "codes": wanted,
+        "code_releases": _ids(releases, _CODE_ROW_KINDS),
+        "descriptor_releases": _ids(releases, _DESCRIPTOR_KINDS),
+        "addon_release": one(ReleaseKind.ADDON),
+        "mue_release": one(ReleaseKind.MUE),
+        "pfs_release": one(ReleaseKind.PFS),
+        # A pair needs two codes: with one, skip the PTP branch's index probes.
+        "ptp_release": one(ReleaseKind.PTP) if len(wanted) > 1 else _NO_RELEASE,
+    }
+    by_tag: dict[str, list[Values]] = defaultdict(list)
+    for row in connection.execute(_ALL_FACTS, params):
+        by_tag[row[0]].append(tuple(row[1:]))
+    return by_tag
+
+
+def _ids(releases: dict[str, ReleaseRef], kinds: Iterable[str]) -> list[int]:
+    return [releases[k].id for k in kinds if k in releases]
+
+
+def _date(value: str | None) -> dt.date | None:
+    # Both databases give a date cast to text in ISO form (PostgreSQL may add a time).
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value is not None else 0
 
 
 class CodeRow:
@@ -107,45 +175,30 @@ class CodeRow:
         self.release = release
 
 
-def _ids(releases: dict[str, ReleaseRef], kinds: Iterable[str]) -> list[int]:
-    return [releases[k].id for k in kinds if k in releases]
-
-
 def code_rows(
-    connection: Connection,
-    releases: dict[str, ReleaseRef],
-    wanted: list[str],
-    answered_by: AnsweredBy,
+    rows: list[Values], releases: dict[str, ReleaseRef], answered_by: AnsweredBy
 ) -> dict[str, CodeRow]:
-    ids = _ids(releases, _CODE_ROW_KINDS)
-    if not ids:
-        return {}
-    rank = {rid: n for n, rid in enumerate(ids)}
-    rows = _rows(connection, _CODE_ROWS, release_ids=ids, codes=wanted)
-    best: dict[str, tuple[int, str | None, dt.date | None, str | None]] = {}
-    for code, action, deleted_on, replaced_by, release_id in rows:
-        if code not in best or rank[release_id] < best[code][0]:
-            best[code] = (rank[release_id], action, deleted_on, replaced_by)
+    """Each code's own row, from the most trusted release that has one."""
+    rank = {rid: n for n, rid in enumerate(_ids(releases, _CODE_ROW_KINDS))}
+    best: dict[str, tuple[int, Values]] = {}
+    for row in rows:
+        n = rank[_int(row[4])]
+        if row[0] not in best or n < best[row[0]][0]:
+            best[str(row[0])] = (n, row)
     return {
-        code: CodeRow(action, deleted_on, replaced_by, answered_by(ids[n]))
-        for code, (n, action, deleted_on, replaced_by) in best.items()
+        code: CodeRow(row[1], _date(row[2]), row[3], answered_by(_int(row[4])))
+        for code, (_n, row) in best.items()
     }
 
 
-def descriptors(
-    connection: Connection,
-    releases: dict[str, ReleaseRef],
-    wanted: list[str],
-    answered_by: AnsweredBy,
-) -> dict[str, list[DescriptorFact]]:
-    ids = _ids(releases, _DESCRIPTOR_KINDS)
-    if not ids:
-        return {}
-    rows = _rows(connection, _DESCRIPTORS, release_ids=ids, codes=wanted)
+def descriptors(rows: list[Values], answered_by: AnsweredBy) -> dict[str, list[DescriptorFact]]:
+    """Each code's descriptors, in the order a reply prefers them."""
     found: dict[str, dict[str, DescriptorFact]] = defaultdict(dict)
-    for code, source, text, release_id in rows:
+    for code, source, text, release_id, *_ in rows:
         # Each source appears in one release kind, so one row per (code, source) remains.
-        found[code][source] = DescriptorFact(source, text, answered_by(release_id))
+        found[str(code)][str(source)] = DescriptorFact(
+            str(source), str(text), answered_by(_int(release_id))
+        )
     return {
         code: sorted(by_source.values(), key=lambda d: _SOURCE_RANK.get(d.source, 99))
         for code, by_source in found.items()
@@ -153,21 +206,20 @@ def descriptors(
 
 
 def add_on_facts(
-    connection: Connection,
-    release: ReleaseRef | None,
-    wanted: list[str],
-    today: dt.date,
-    answered_by: AnsweredBy,
+    rows: list[Values], release: ReleaseRef | None, today: dt.date, answered_by: AnsweredBy
 ) -> dict[str, AddOnFacts]:
+    """What the add-on edits say about each add-on code among those looked up."""
     if release is None:
         return {}
-    rows = _rows(connection, _ADD_ON_EDITS, release_id=release.id, codes=wanted)
     by_code: dict[str, list[tuple[str | None, int, dt.date | None, bool, dt.date | None]]] = (
         defaultdict(list)
     )
-    for add_on, primary, edit_type, add_on_deleted, effective_on, deleted_on in rows:
-        active = in_force(effective_on, deleted_on, today)
-        by_code[add_on].append((primary, edit_type, add_on_deleted, active, deleted_on))
+    for add_on, primary, edit_type, add_on_deleted, effective_on, deleted_on, *_ in rows:
+        deleted = _date(deleted_on)
+        active = in_force(_date(effective_on), deleted, today)
+        by_code[str(add_on)].append(
+            (primary, _int(edit_type), _date(add_on_deleted), active, deleted)
+        )
     result = {}
     for code, edits in by_code.items():
         active_edits = [e for e in edits if e[3]]
@@ -192,43 +244,36 @@ def add_on_facts(
 
 
 def mues(
-    connection: Connection,
-    release: ReleaseRef | None,
-    wanted: list[str],
-    answered_by: AnsweredBy,
+    rows: list[Values], release: ReleaseRef | None, answered_by: AnsweredBy
 ) -> dict[str, MueFact]:
+    """Each code's medically unlikely edit."""
     if release is None:
         return {}
-    rows = _rows(connection, _MUES, release_id=release.id, codes=wanted)
     return {
-        code: MueFact(value, mai, rationale, answered_by(release.id))
-        for code, value, mai, rationale in rows
+        str(code): MueFact(_int(value), _int(mai), rationale, answered_by(release.id))
+        for code, value, mai, rationale, *_ in rows
     }
 
 
 def fee_schedule(
-    connection: Connection,
-    release: ReleaseRef | None,
-    wanted: list[str],
-    answered_by: AnsweredBy,
+    rows: list[Values], release: ReleaseRef | None, answered_by: AnsweredBy
 ) -> dict[str, FeeScheduleFacts]:
+    """Each code's fee schedule indicators."""
     if release is None:
         return {}
-    rows = _rows(connection, _FEES, release_id=release.id, codes=wanted)
     result: dict[str, FeeScheduleFacts] = {}
     # The row without a modifier speaks for the code; a 26/TC/53 row only when it is alone.
-    for row in sorted(rows, key=lambda r: r[1] == ""):
-        code, _modifier, status, global_days, pctc, *indicators = row
-        mult, bilat, asst, co, team = (_indicator(v) for v in indicators)
-        result[code] = FeeScheduleFacts(
-            status=status,
+    for row in sorted(rows, key=lambda r: not r[1]):
+        code, _modifier, status, global_days, pctc, mult, bilat, asst, co, team = row
+        result[str(code)] = FeeScheduleFacts(
+            status=str(status),
             global_days=global_days,
             pctc=_indicator(pctc),
-            mult_proc=mult,
-            bilateral=bilat,
-            assistant=asst,
-            co_surgeon=co,
-            team_surgeon=team,
+            mult_proc=_indicator(mult),
+            bilateral=_indicator(bilat),
+            assistant=_indicator(asst),
+            co_surgeon=_indicator(co),
+            team_surgeon=_indicator(team),
             release=answered_by(release.id),
         )
     return result
@@ -242,28 +287,28 @@ def _indicator(value: str | None) -> str | None:
 
 
 def ptp_edits(
-    connection: Connection,
+    rows: list[Values],
     release: ReleaseRef | None,
     wanted: list[str],
     today: dt.date,
     answered_by: AnsweredBy,
 ) -> list[PtpEditFact]:
-    if release is None or len(wanted) < 2:
+    """The PTP edits between the codes, in the order the codes were named."""
+    if release is None:
         return []
-    rows = _rows(connection, _PAIRS, release_id=release.id, codes=wanted)
     order = {code: n for n, code in enumerate(wanted)}
     edits = [
         PtpEditFact(
-            column_1=c1,
-            column_2=c2,
-            modifier_indicator=indicator,
+            column_1=str(c1),
+            column_2=str(c2),
+            modifier_indicator=_int(indicator),
             rationale=rationale,
-            effective_on=effective_on,
-            deleted_on=deleted_on,
-            active=in_force(effective_on, deleted_on, today),
+            effective_on=_date(effective_on),
+            deleted_on=_date(deleted_on),
+            active=in_force(_date(effective_on), _date(deleted_on), today),
             release=answered_by(release.id),
         )
-        for c1, c2, indicator, rationale, effective_on, deleted_on in rows
+        for c1, c2, indicator, rationale, effective_on, deleted_on, *_ in rows
         if c1 != c2
     ]
     edits.sort(
