@@ -48,6 +48,11 @@ def test_a_question_appended_over_imap_becomes_a_pending_draft(
     finally:
         stop(poller)
         stop(worker)
+    # PHI: the processes logged ids and dispositions, never the address, subject or text.
+    logs = log_tail(pipeline, lines=10_000)
+    assert "ingested: accepted" in logs
+    for secret in (ASKER, "Coding question", "second level", "63057"):
+        assert secret not in logs, secret
 
 
 def test_redis_restarted_mid_run_loses_nothing(
