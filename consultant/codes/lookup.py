@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consultant.codes import lookup_queries
+from consultant.codes import lookup_facts, lookup_queries
 from consultant.codes.facts import (
     AddOnFacts,
     CodeFacts,
@@ -23,7 +23,7 @@ from consultant.codes.facts import (
     LookupResult,
     ReleaseRef,
 )
-from consultant.codes.lookup_queries import CodeRow
+from consultant.codes.lookup_facts import CodeRow
 from consultant.codes.models import CodeSystem, DataRelease, ReleaseKind
 
 _SHAPES = (
@@ -106,16 +106,16 @@ def look_up_codes(
     # One connection for every query: the session's, inside its transaction.
     connection = session.connection()
     rows = lookup_queries.fetch_fact_rows(connection, releases, wanted)
-    code_rows = lookup_queries.code_rows(rows["code"], releases, answered_by)
-    descriptors = lookup_queries.descriptors(rows["descriptor"], answered_by)
-    add_ons = lookup_queries.add_on_facts(
+    code_rows = lookup_facts.code_rows(rows["code"], releases, answered_by)
+    descriptors = lookup_facts.descriptors(rows["descriptor"], answered_by)
+    add_ons = lookup_facts.add_on_facts(
         rows["addon"], releases.get(ReleaseKind.ADDON), today, answered_by
     )
-    mues = lookup_queries.mues(rows["mue"], releases.get(ReleaseKind.MUE), answered_by)
-    fees = lookup_queries.fee_schedule(rows["pfs"], releases.get(ReleaseKind.PFS), answered_by)
+    mues = lookup_facts.mues(rows["mue"], releases.get(ReleaseKind.MUE), answered_by)
+    fees = lookup_facts.fee_schedule(rows["pfs"], releases.get(ReleaseKind.PFS), answered_by)
     ptp_release = releases.get(ReleaseKind.PTP)
     searched = ptp_release if len(wanted) > 1 else None
-    edits = lookup_queries.ptp_edits(rows["ptp"], searched, wanted, today, answered_by)
+    edits = lookup_facts.ptp_edits(rows["ptp"], searched, wanted, today, answered_by)
     if searched is not None:
         answered_by(searched.id)  # "no edit between them" is an answer too
 

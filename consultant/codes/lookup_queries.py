@@ -1,18 +1,16 @@
-"""The rows behind a code lookup: every fact table in one round trip, then facts per code.
+"""The rows behind a code lookup: every fact table in one round trip.
 
 :func:`fetch_fact_rows` runs one prebuilt UNION ALL over the fact tables for
 all the codes at once (each branch an index lookup), because on PostgreSQL
 the round trips, not the queries, are what a lookup waits for. Values come
-back as text so that the branches share column types; the builders below
-turn them into facts and record, through ``answered_by``, which release
-answered.
+back as text so that the branches share column types;
+:mod:`consultant.codes.lookup_facts` turns them into facts.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -31,16 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from consultant.codes.facts import (
-    DESCRIPTOR_PREFERENCE,
-    AddOnFacts,
-    AddOnPrimary,
-    DescriptorFact,
-    FeeScheduleFacts,
-    MueFact,
-    PtpEditFact,
-    ReleaseRef,
-)
+from consultant.codes.facts import ReleaseRef
 from consultant.codes.models import (
     AddOnEdit,
     Code,
@@ -51,13 +40,11 @@ from consultant.codes.models import (
     ReleaseKind,
 )
 
-AnsweredBy = Callable[[int], str]
 Values = tuple[str | None, ...]
 
 # Where a code's own row (status, deletion, replacement) comes from, most trusted first.
-_CODE_ROW_KINDS = (ReleaseKind.HCPCS, ReleaseKind.CPT, ReleaseKind.SUMMARY)
+CODE_ROW_KINDS = (ReleaseKind.HCPCS, ReleaseKind.CPT, ReleaseKind.SUMMARY)
 _DESCRIPTOR_KINDS = (ReleaseKind.CPT, ReleaseKind.HCPCS, ReleaseKind.SUMMARY)
-_SOURCE_RANK = {source: n for n, source in enumerate(DESCRIPTOR_PREFERENCE)}
 _WIDTH = 10  # the widest branch: the fee schedule's code, modifier and eight indicators
 _NO_RELEASE = -1  # matches no row: the kind has no release loaded
 
@@ -134,8 +121,8 @@ def fetch_fact_rows(
 
     params = {
         "codes": wanted,
-        "code_releases": _ids(releases, _CODE_ROW_KINDS),
-        "descriptor_releases": _ids(releases, _DESCRIPTOR_KINDS),
+        "code_releases": release_ids(releases, CODE_ROW_KINDS),
+        "descriptor_releases": release_ids(releases, _DESCRIPTOR_KINDS),
         "addon_release": one(ReleaseKind.ADDON),
         "mue_release": one(ReleaseKind.MUE),
         "pfs_release": one(ReleaseKind.PFS),
@@ -148,178 +135,9 @@ def fetch_fact_rows(
     return by_tag
 
 
-def _ids(releases: dict[str, ReleaseRef], kinds: Iterable[str]) -> list[int]:
+def release_ids(releases: dict[str, ReleaseRef], kinds: Iterable[str]) -> list[int]:
+    """The ids of the releases answering for ``kinds``, in that order."""
     return [releases[k].id for k in kinds if k in releases]
-
-
-def _date(value: str | None) -> dt.date | None:
-    # Both databases give a date cast to text in ISO form (PostgreSQL may add a time).
-    return dt.date.fromisoformat(value[:10]) if value else None
-
-
-def _int(value: str | None) -> int:
-    return int(value) if value is not None else 0
-
-
-class CodeRow:
-    """A code's own row: HCPCS action code, termination date, replacement, release."""
-
-    __slots__ = ("action", "deleted_on", "release", "replaced_by")
-
-    def __init__(
-        self, action: str | None, deleted_on: dt.date | None, replaced_by: str | None, release: str
-    ) -> None:
-        self.action = action
-        self.deleted_on = deleted_on
-        self.replaced_by = replaced_by
-        self.release = release
-
-
-def code_rows(
-    rows: list[Values], releases: dict[str, ReleaseRef], answered_by: AnsweredBy
-) -> dict[str, CodeRow]:
-    """Each code's own row, from the most trusted release that has one."""
-    rank = {rid: n for n, rid in enumerate(_ids(releases, _CODE_ROW_KINDS))}
-    best: dict[str, tuple[int, Values]] = {}
-    for row in rows:
-        n = rank[_int(row[4])]
-        if row[0] not in best or n < best[row[0]][0]:
-            best[str(row[0])] = (n, row)
-    return {
-        code: CodeRow(row[1], _date(row[2]), row[3], answered_by(_int(row[4])))
-        for code, (_n, row) in best.items()
-    }
-
-
-def descriptors(rows: list[Values], answered_by: AnsweredBy) -> dict[str, list[DescriptorFact]]:
-    """Each code's descriptors, in the order a reply prefers them."""
-    found: dict[str, dict[str, DescriptorFact]] = defaultdict(dict)
-    for code, source, text, release_id, *_ in rows:
-        # Each source appears in one release kind, so one row per (code, source) remains.
-        found[str(code)][str(source)] = DescriptorFact(
-            str(source), str(text), answered_by(_int(release_id))
-        )
-    return {
-        code: sorted(by_source.values(), key=lambda d: _SOURCE_RANK.get(d.source, 99))
-        for code, by_source in found.items()
-    }
-
-
-def add_on_facts(
-    rows: list[Values], release: ReleaseRef | None, today: dt.date, answered_by: AnsweredBy
-) -> dict[str, AddOnFacts]:
-    """What the add-on edits say about each add-on code among those looked up."""
-    if release is None:
-        return {}
-    by_code: dict[str, list[tuple[str | None, int, dt.date | None, bool, dt.date | None]]] = (
-        defaultdict(list)
-    )
-    for add_on, primary, edit_type, add_on_deleted, effective_on, deleted_on, *_ in rows:
-        deleted = _date(deleted_on)
-        active = in_force(_date(effective_on), deleted, today)
-        by_code[str(add_on)].append(
-            (primary, _int(edit_type), _date(add_on_deleted), active, deleted)
-        )
-    result = {}
-    for code, edits in by_code.items():
-        active_edits = [e for e in edits if e[3]]
-        considered = active_edits or edits
-        primaries = sorted(
-            {AddOnPrimary(p, t) for p, t, *_ in active_edits if p is not None},
-            key=lambda p: (p.edit_type, p.code),
-        )
-        add_on_deleted_years = [e[2].year for e in edits if e[2] is not None]
-        edits_deleted_years = [e[4].year for e in edits if e[4] is not None and not e[3]]
-        result[code] = AddOnFacts(
-            edit_types=tuple(e[1] for e in considered),
-            primaries=tuple(primaries),
-            contractor_decides=any(e[1] in (2, 3) for e in active_edits),
-            active_edit_count=len(active_edits),
-            deleted_edit_count=len(edits) - len(active_edits),
-            add_on_deleted_year=max(add_on_deleted_years, default=None),
-            edits_deleted_year=None if active_edits else max(edits_deleted_years, default=None),
-            release=answered_by(release.id),
-        )
-    return result
-
-
-def mues(
-    rows: list[Values], release: ReleaseRef | None, answered_by: AnsweredBy
-) -> dict[str, MueFact]:
-    """Each code's medically unlikely edit."""
-    if release is None:
-        return {}
-    return {
-        str(code): MueFact(_int(value), _int(mai), rationale, answered_by(release.id))
-        for code, value, mai, rationale, *_ in rows
-    }
-
-
-def fee_schedule(
-    rows: list[Values], release: ReleaseRef | None, answered_by: AnsweredBy
-) -> dict[str, FeeScheduleFacts]:
-    """Each code's fee schedule indicators."""
-    if release is None:
-        return {}
-    result: dict[str, FeeScheduleFacts] = {}
-    # The row without a modifier speaks for the code; a 26/TC/53 row only when it is alone.
-    for row in sorted(rows, key=lambda r: not r[1]):
-        code, _modifier, status, global_days, pctc, mult, bilat, asst, co, team = row
-        result[str(code)] = FeeScheduleFacts(
-            status=str(status),
-            global_days=global_days,
-            pctc=_indicator(pctc),
-            mult_proc=_indicator(mult),
-            bilateral=_indicator(bilat),
-            assistant=_indicator(asst),
-            co_surgeon=_indicator(co),
-            team_surgeon=_indicator(team),
-            release=answered_by(release.id),
-        )
-    return result
-
-
-def _indicator(value: str | None) -> str | None:
-    """PFS indicators as CMS means them: "2", not the "2.0" some copies of the file hold."""
-    if value is None or value == "":
-        return None
-    return value[:-2] if value.endswith(".0") else value
-
-
-def ptp_edits(
-    rows: list[Values],
-    release: ReleaseRef | None,
-    wanted: list[str],
-    today: dt.date,
-    answered_by: AnsweredBy,
-) -> list[PtpEditFact]:
-    """The PTP edits between the codes, in the order the codes were named."""
-    if release is None:
-        return []
-    order = {code: n for n, code in enumerate(wanted)}
-    edits = [
-        PtpEditFact(
-            column_1=str(c1),
-            column_2=str(c2),
-            modifier_indicator=_int(indicator),
-            rationale=rationale,
-            effective_on=_date(effective_on),
-            deleted_on=_date(deleted_on),
-            active=in_force(_date(effective_on), _date(deleted_on), today),
-            release=answered_by(release.id),
-        )
-        for c1, c2, indicator, rationale, effective_on, deleted_on, *_ in rows
-        if c1 != c2
-    ]
-    edits.sort(
-        key=lambda e: (
-            order[e.column_1],
-            order[e.column_2],
-            e.deleted_on or dt.date.max,
-            e.modifier_indicator,
-        )
-    )
-    return edits
 
 
 def in_ptp(connection: Connection, release: ReleaseRef | None, codes: list[str]) -> set[str]:
@@ -334,10 +152,3 @@ def in_ptp(connection: Connection, release: ReleaseRef | None, codes: list[str])
         for code in codes
     ]
     return set(connection.execute(union_all(*probes)).scalars())
-
-
-def in_force(effective_on: dt.date | None, deleted_on: dt.date | None, today: dt.date) -> bool:
-    """An edit is in force from its effective date through its deletion date (its last day)."""
-    return (effective_on is None or effective_on <= today) and (
-        deleted_on is None or today <= deleted_on
-    )
