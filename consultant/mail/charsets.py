@@ -40,6 +40,7 @@ _CHARSET_ALIASES = {
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # RFC 2047 section 6.2: whitespace between two adjacent encoded words is dropped.
 _BETWEEN_ENCODED_WORDS = re.compile(r"(\?=)\s+(=\?)")
+_SURROGATE_ESCAPES = re.compile("[\udc80-\udcff]")
 _FOLDING = re.compile(r"\r?\n[ \t]+")
 # Control characters (NUL above all: PostgreSQL text refuses it) become spaces.
 _HEADER_CONTROLS = dict.fromkeys([*range(0, 9), *range(10, 32), 127], " ")
@@ -110,7 +111,7 @@ def decode_header_text(value: str) -> str:
     ``value`` is what the stdlib compat32 parser stores: undecodable 8-bit
     bytes arrive as surrogate escapes and are decoded with the fallbacks.
     """
-    if any("\udc80" <= char <= "\udcff" for char in value):
+    if not value.isascii() and _SURROGATE_ESCAPES.search(value):
         value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8")[0]
     value = _FOLDING.sub(" ", value)
     if "=?" in value:
