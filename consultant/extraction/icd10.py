@@ -15,7 +15,10 @@ from collections.abc import Callable
 from consultant.extraction.mentions import Icd10Mention
 
 # No look-behind here: checked in Python on the few matches, it costs nothing at every position.
-_DOTTED = re.compile(r"[A-Z]\d[0-9A-Z]\.[0-9A-Z]{1,4}(?![A-Za-z0-9]|\.\d)")
+# Anchored on the dot, the rarest character of the shape: the engine jumps from dot to dot
+# (several times faster than trying the letter class at every position); the match
+# starts at the dot, so the code starts three characters earlier.
+_DOTTED = re.compile(r"\.(?<=[A-Z]\d[0-9A-Z]\.)[0-9A-Z]{1,4}(?![A-Za-z0-9]|\.\d)")
 _GLUED_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.")
 _ANY_ICD = re.compile(
     r"(?<![A-Za-z0-9.])[A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4}|[0-9A-Za-z]{0,4})"
@@ -67,12 +70,12 @@ def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[
     found: dict[int, Icd10Mention] = {}
     starts = [(end, False) for end in _keyword_ends(text)]
     for match in _DOTTED.finditer(text):
-        if match.start() and text[match.start() - 1] in _GLUED_BEFORE:
+        start, end = match.start() - 3, match.end()
+        if start and text[start - 1] in _GLUED_BEFORE:
             continue
-        found[match.start()] = Icd10Mention(
-            dotted_form(match.group(0)), match.span(), match.group(0)
-        )
-        starts.append((match.end(), True))
+        written = text[start:end]
+        found[start] = Icd10Mention(dotted_form(written), (start, end), written)
+        starts.append((end, True))
     for start, dotted_seen in starts:
         pos = start
         while True:

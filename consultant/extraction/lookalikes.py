@@ -56,6 +56,7 @@ _CITY_ONLY = re.compile(r"[ \t]*(?:[A-Z][A-Za-z.'\-]*[ \t]*){1,3},?[ \t]*")
 _NUMBERED_ADDRESS = re.compile(
     r"[ \t]*\d{1,6}[ \t]+(?:[A-Z][\w.'\-]*[ \t]*){1,5},(?:[ \t]*[A-Z][\w.'\-]*){1,3}[ \t]*"
 )
+_ADDRESS_END = re.compile(r"[ \t]*(?:[\n,.;:)?!|]|$|USA\b|U\.S\.)")
 _SENTENCE_BREAK = re.compile(r"[.!?][ \t]+[A-Z][a-z]")
 _LINE_END = re.compile(r"[ \t]*(?:$|\n|,|" + DASH_CLASS + r"\d{4})")
 _GLUE = frozenset(DASHES + "/")
@@ -111,6 +112,9 @@ class StreetLines:
     def after_street(self, start: int) -> bool:
         """Whether the number at ``start`` follows a street address on its line (a zip code)."""
         text = self.text
+        # A zip code ends its line or clause; a code in a sentence is usually followed by words.
+        if not _ADDRESS_END.match(text, start + 5):
+            return False
         line_start = text.rfind("\n", max(0, start - _LONG_LINE), start) + 1
         line_end = text.find("\n", start, start + _LONG_LINE)
         if (line_end < 0 and len(text) - start >= _LONG_LINE) or line_start < start - _LONG_LINE:
