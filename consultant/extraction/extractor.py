@@ -128,7 +128,8 @@ def _candidates(
         before = Preceding(text, start)
         _evidence(text, candidate, before, is_known)
         candidate.against = look_alike(text, start, end, before, streets)
-        if candidate.against is None and written != code:
+        if candidate.against is None and written != code and not candidate.reasons:
+            # "j1885" alone may be anything; "billed j1885" or "g0439 and 99397" is a code.
             candidate.against = LookAlike("written in lower case", strong=False)
         found.append(candidate)
     return found

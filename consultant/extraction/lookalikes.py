@@ -60,6 +60,7 @@ _ADDRESS_END = re.compile(r"[ \t]*(?:[\n,.;:)?!|]|$|USA\b|U\.S\.)")
 _SENTENCE_BREAK = re.compile(r"[.!?][ \t]+[A-Z][a-z]")
 _LINE_END = re.compile(r"[ \t]*(?:$|\n|,|" + DASH_CLASS + r"\d{4})")
 _GLUE = frozenset(DASHES + "/")
+_CODE_PREFIXES = frozenset(("cpt", "hcpcs", "hcpc", "code", "em", "pla"))
 _CHAINED_NUMBER_AFTER = re.compile(r"(?:" + DASH_CLASS + r"|/)([A-Za-z0-9]+)")
 _CHAINED_NUMBER_BEFORE = re.compile(r"([A-Za-z0-9]+)(?:" + DASH_CLASS + r"|/)$")
 
@@ -151,6 +152,11 @@ def _chained(text: str, start: int, end: int) -> LookAlike | None:
         neighbour = before.group(1)
         if any(c.isdigit() for c in neighbour) and not CANDIDATE.fullmatch(neighbour):
             return LookAlike("part of a longer number", strong=True)
+        # "CLM-48213", "PO-20610": capitals and a dash make an identifier ("CPT-" does not).
+        prefix = neighbour.lower()
+        dashed = text[start - 1] != "/" and neighbour.isalpha() and neighbour.isupper()
+        if dashed and 2 <= len(neighbour) <= 5 and prefix not in _CODE_PREFIXES:
+            return LookAlike(LABELLED, strong=True)
     return None
 
 

@@ -215,6 +215,8 @@ def test_spans_point_into_the_text() -> None:
 def test_lower_case_letter_codes_need_support() -> None:
     assert codes("Bill g0439 with 99397 for the wellness visit.") == ["G0439", "99397"]
     assert codes("I saw e0601 somewhere.") == []
+    assert codes("We billed j1885 today.") == ["J1885"]
+    assert codes("Is CPT-99213 the same?") == ["99213"]
 
 
 def test_codes_in_shouting_text() -> None:

@@ -105,6 +105,8 @@ def test_street_numbers(text: str) -> None:
         ("About 29826. Sent to payer 60054.", "60054"),
         ("About 29826. Provider #33412 billed it.", "33412"),
         ("About 29826. Auth # 98765 approved.", "98765"),
+        ("About 29826. See CLM-48213 and PO-20610.", "48213"),
+        ("About 29826. Medicare #31234 on file.", "31234"),
     ],
 )
 def test_identifiers(text: str, number: str) -> None:
