@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from consultant.codes.importers.detection import (
 )
 from consultant.codes.importers.hcpcs import fixed_width_records, read_hcpcs
 from consultant.codes.importers.pfs import read_pfs
+from consultant.codes.importers.progress import ProgressBar
 from consultant.codes.importers.records import (
     BadLine,
     Duplicate,
@@ -177,3 +179,21 @@ def test_a_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
     bad = [item for item in read_ptp(Source(path)) if isinstance(item, BadLine | Duplicate)]
     assert bad[0] == BadLine(str(path), 5, "modifier indicator '7' is not one of 0, 1, 9")
     assert isinstance(bad[1], Duplicate)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_only_on_a_terminal() -> None:
+    terminal, pipe = _Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        bar = ProgressBar("ptp release", 200, stream=stream)
+        bar.update(100, 1_234_567)
+        bar.finish(2_000_000)
+    assert (
+        "ptp release [###############...............]  50%  1,234,567 rows" in terminal.getvalue()
+    )
+    assert terminal.getvalue().endswith(" 100%  2,000,000 rows\n")
+    assert pipe.getvalue() == ""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from consultant.codes.importers.records import (
     PTP_EDITS,
@@ -88,13 +88,14 @@ _TEXT_LINE = re.compile(_CODE + "\t" + _CODE + r"\t\*?\t(\d{8})\t(\d{8}|\*)\t([0
 class _Dates:
     """Each distinct date string checked once: a PTP file has a few hundred, on 2.5M rows."""
 
-    def __init__(self) -> None:
-        self._iso: dict[str, str | None] = {"": None, "*": None}
+    def __init__(self, parse: Callable[[str, str], str | None]) -> None:
+        self._parse = parse
+        self._iso: dict[str, str | None] = {"": None}
 
     def iso(self, text: str, column: str) -> str | None:
         if text in self._iso:
             return self._iso[text]
-        value = iso_date(text, column) if "-" in text else compact_date(text, column)
+        value = self._parse(text, column)
         self._iso[text] = value
         return value
 
@@ -104,7 +105,7 @@ def _shared_csv_rows(lines: Iterator[str], where: str) -> Iterator[_ParsedRow | 
     if header.split(",") != SHARED_CSV_HEADER:
         yield BadLine(where, 1, f"expected the header {','.join(SHARED_CSV_HEADER)}")
         return
-    dates = _Dates()
+    dates = _Dates(iso_date)
     for number, line in enumerate(lines, start=2):
         match = _CSV_LINE.fullmatch(line)
         if match:
@@ -134,7 +135,7 @@ def _shared_csv_rows(lines: Iterator[str], where: str) -> Iterator[_ParsedRow | 
 
 
 def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
-    dates = _Dates()
+    dates = _Dates(compact_date)
     rows = after_preamble(_text_rows(part), part.where, _looks_like_edit)
     for item in rows:
         if isinstance(item, BadLine):
@@ -152,7 +153,9 @@ def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
                     _code(fields[0].strip(), "Column 1"),
                     _code(fields[1].strip(), "Column 2"),
                     dates.iso(fields[3].strip(), "effective date"),
-                    dates.iso(fields[4].strip(), "deletion date"),
+                    None
+                    if fields[4].strip() == "*"
+                    else dates.iso(fields[4].strip(), "deletion date"),
                     _modifier_indicator(fields[5]),
                     optional_text(fields[6]) if len(fields) > 6 else None,
                 ),
