@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import IntegrityError
 
 from consultant.codes.importers.detection import FORMATS, Format, detect_kind, release_identity
 from consultant.codes.importers.progress import ProgressBar
@@ -91,7 +92,14 @@ def import_file(
             row_count=0,
         )
         session.add(data_release)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another import of the same name committed between our check and this insert.
+            raise ReleaseConflictError(
+                f"release {name!r} was imported by another process meanwhile; "
+                "run this import again to compare it with that one"
+            ) from None
         connection = session.connection()
         bar = ProgressBar(f"{release_kind.value} {name}", source.total_bytes) if progress else None
         with sqlite_bulk_load(connection, data_format.counted):
