@@ -42,7 +42,7 @@ _QUANTITY_AFTER = re.compile(
     re.IGNORECASE,
 )
 # The first characters any modifier or unit form can start with, after optional blanks.
-_MAY_ATTACH = re.compile(r"[ \t]*(?:[A-Z0-9|(xX×*/]|" + DASH_CLASS + ")")
+_MAY_ATTACH = re.compile(r"[ \t]*(?:[A-Z0-9|(xX×*/]|" + DASH_CLASS + ")", re.ASCII)
 _CAPITAL_WORD = re.compile(r"[ \t]+[A-Z]{2,}\b")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)

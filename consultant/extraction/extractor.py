@@ -36,7 +36,7 @@ _LIST_GAP = re.compile(
     r"[ \t()\[\]|]*(?:(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*(?:and|or))[ \t]*)?"
     r"[ \t()\[\]]*"
     r"|[ \t|]*\n[ \t|]*(?:(?:\d{1,2}[.)]|[-*•])[ \t]*)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 # A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".
 _ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORECASE)

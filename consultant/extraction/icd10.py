@@ -34,7 +34,7 @@ _DX_NEEDLES = ("dx", "diag", "icd")
 _LIST_GAP = re.compile(
     r"(?:[ \t\r\n:;,#=&/+]|" + "[-\u2010\u2011\u2012\u2013\u2014]"
     r"|\([^()\n]{0,60}\)|\b(?:and|or|codes?|is|are|was|were|of|primary|secondary|plus)\b)*",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _HCPCS_SHAPE = re.compile(r"[A-Za-z]\d{4}")
 

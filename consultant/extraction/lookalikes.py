@@ -48,7 +48,8 @@ _STREET_IN_LINE = re.compile(
     + r"[ \t]+){1,3}"
     + _STREET_SUFFIX
     + _AFTER_SUFFIX
-    + r"|\b[Pp]\.?[ \t]*[Oo]\.?[ \t]*[Bb][Oo][Xx][ \t]+\d+"
+    + r"|\b[Pp]\.?[ \t]*[Oo]\.?[ \t]*[Bb][Oo][Xx][ \t]+\d+",
+    re.ASCII,
 )
 _ADDRESS_TAIL = re.compile(r"[\w .,#'\-]{0,60}$")
 _CITY_ONLY = re.compile(r"[ \t]*(?:[A-Z][A-Za-z.'\-]*[ \t]*){1,3},?[ \t]*")
@@ -61,8 +62,8 @@ _SENTENCE_BREAK = re.compile(r"[.!?][ \t]+[A-Z][a-z]")
 _LINE_END = re.compile(r"[ \t]*(?:$|\n|,|" + DASH_CLASS + r"\d{4})")
 _GLUE = frozenset(DASHES + "/")
 _CODE_PREFIXES = frozenset(("cpt", "hcpcs", "hcpc", "code", "em", "pla"))
-_CHAINED_NUMBER_AFTER = re.compile(r"(?:" + DASH_CLASS + r"|/)([A-Za-z0-9]+)")
-_CHAINED_NUMBER_BEFORE = re.compile(r"([A-Za-z0-9]+)(?:" + DASH_CLASS + r"|/)$")
+_CHAINED_NUMBER_AFTER = re.compile(r"(?:" + DASH_CLASS + r"|/)([A-Za-z0-9]+)", re.ASCII)
+_CHAINED_NUMBER_BEFORE = re.compile(r"([A-Za-z0-9]+)(?:" + DASH_CLASS + r"|/)$", re.ASCII)
 
 _NEXT_WORD = re.compile(r"[ \t]*([A-Za-zµ%]+)")
 # Words after a number that make it a dose, a size, an amount of money.

@@ -23,8 +23,9 @@ def _words(spaced: str) -> frozenset[str]:
     return frozenset(spaced.split())
 
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+|\n|[^\sA-Za-z\d]")
-_LOWER_TOKEN = re.compile(r"[a-z][a-z'’]*|\d+|\n|[^\sa-z\d]")  # twice as fast on lower case
+# ASCII classes: faster, and a non-ASCII digit or space is no part of a code's context anyway.
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’]*|\d+|\n|[^\sA-Za-z\d]", re.ASCII)
+_LOWER_TOKEN = re.compile(r"[a-z][a-z'’]*|\d+|\n|[^\sa-z\d]", re.ASCII)  # faster on lower case
 _TRADEMARKS = re.compile(r"\((?:R|TM)\)|[®™]", re.IGNORECASE)
 
 #: Words between a label and its number: "claim # 12345", "account number is 12345".

@@ -25,7 +25,8 @@ CANDIDATE = re.compile(
     # One character class first: the regex engine scans fastest from a set of first characters.
     r"\b[" + HCPCS_LETTERS + HCPCS_LETTERS.lower() + r"\d]\d{3}[\dFfTtUu]"
     # "63048x2": a unit count may follow with no space.
-    r"(?:(?=[xX×][ \t]?\d)|(?![A-Za-z0-9_]))"
+    r"(?:(?=[xX×][ \t]?\d)|(?![A-Za-z0-9_]))",
+    re.ASCII,  # codes are ASCII: a full-width or Arabic-Indic digit run is no code
 )
 
 #: CPT numeric modifiers and the Category II performance-measure exclusion modifiers.

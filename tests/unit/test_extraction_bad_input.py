@@ -27,6 +27,10 @@ def test_replacement_characters_and_surrogates_do_not_break_it() -> None:
     assert extraction.code_strings == ["99213", "99214"]
 
 
+def test_non_ascii_digits_are_not_codes() -> None:
+    assert extract("Full width \uff16\uff13\uff10\uff14\uff17 and 63047").code_strings == ["63047"]
+
+
 def test_a_five_megabyte_paste_is_linear() -> None:
     prose = "The note describes the approach and the levels in some detail. " * 12
     question = "Can 63047 go with 63048 x2 at 4100 Main St, Houston, TX 77002? Dx M48.061. " + prose
