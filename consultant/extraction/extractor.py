@@ -41,6 +41,8 @@ _LIST_GAP = re.compile(
 # A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".
 _ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORECASE)
 _MAX_LIST_GAP = 24
+_PLAIN_SPACES = frozenset("\r\xa0\u2007\u2009\u202f")
+_AS_SPACE = {ord(character): " " for character in _PLAIN_SPACES}
 
 
 @dataclass(slots=True)
@@ -249,6 +251,10 @@ def extract(text: str, known_codes: KnownCodes | None = None) -> Extraction:
     extraction = Extraction()
     if not text:
         return extraction
+    # Carriage returns and no-break spaces (Outlook writes "63057\xa059") read as plain
+    # spaces; one character for one, so every span still points into the caller's text.
+    if not _PLAIN_SPACES.isdisjoint(text):
+        text = text.translate(_AS_SPACE)
     is_known = _known_predicate(known_codes)
     extraction.icd10 = find_icd10(text, is_known)
     icd_spans = [mention.span for mention in extraction.icd10]

@@ -24,8 +24,8 @@ HCPCS_LETTERS = "ABCEGHJKLMPQRSTUV"
 CANDIDATE = re.compile(
     # One character class first: the regex engine scans fastest from a set of first characters.
     r"\b[" + HCPCS_LETTERS + HCPCS_LETTERS.lower() + r"\d]\d{3}[\dFfTtUu]"
-    # "63048x2": a unit count may follow with no space.
-    r"(?:(?=[xX×][ \t]?\d)|(?![A-Za-z0-9_]))",
+    # "63048x2": a unit count may follow with no space; "how many 99213s" a plural s.
+    r"(?:(?=[xX×][ \t]?\d)|(?=s(?![A-Za-z0-9_]))|(?![A-Za-z0-9_]))",
     re.ASCII,  # codes are ASCII: a full-width or Arabic-Indic digit run is no code
 )
 

@@ -219,6 +219,22 @@ def test_lower_case_letter_codes_need_support() -> None:
     assert codes("Is CPT-99213 the same?") == ["99213"]
 
 
+def test_plural_codes_and_punctuation_around_them() -> None:
+    text = "How many 99213s per day? [99214], '99215', \"G0439\"; 99212: fine. (+22614)"
+    assert codes(text) == ["99213", "99214", "99215", "G0439", "99212", "22614"]
+
+
+def test_windows_line_ends_and_no_break_spaces() -> None:
+    text = "Bill 63057\xa059 and 63056\u202fx2\r\nThanks\r\n940 Birch Lane\r\nSpringfield 62704\r\n"
+    extraction = extract(text)
+    assert [(m.code, m.modifiers, m.units) for m in extraction.codes] == [
+        ("63057", ["59"], None),
+        ("63056", [], 2),
+    ]
+    start, end = extraction.codes[0].span
+    assert text[start:end] == "63057"
+
+
 def test_codes_in_shouting_text() -> None:
     text = "CAN WE BILL 99214 AND 11102 SAME DAY DR SAYS YES"
     assert codes(text) == ["99214", "11102"]
