@@ -55,3 +55,23 @@ def test_a_range_is_never_expanded() -> None:
     extraction = extract("Everything from 10004 through 69990 is surgery.")
     assert [(r.start, r.end) for r in extraction.ranges] == [("10004", "69990")]
     assert extraction.code_strings == ["10004", "69990"]
+
+
+def test_random_mixtures_of_code_like_pieces_keep_spans_true() -> None:
+    pieces = (
+        "99213 - – 25 RT x2 × | \n ( ) # + Dx M51.16 M5116 ICD-10 , and through TX Houston 77002 "
+        "Suite ext $ 12000 claims St 4100 Main . 0275T 3074F G2211 g2211 \r\n \xa0 X4 AS from to "
+        "99205 1 units mg : ID CLM / é \x00 0001U 00100 1234-5678"
+    ).split(" ")
+    rng = random.Random(11)
+    for _ in range(2000):
+        text = "".join(
+            rng.choice(pieces) + rng.choice(("", " ")) for _ in range(rng.randint(1, 30))
+        )
+        extraction = extract(text)
+        for mention in extraction.codes:
+            start, end = mention.span
+            assert text[start:end].upper() == mention.code, text
+        for diagnosis in extraction.icd10:
+            assert text[diagnosis.span[0] : diagnosis.span[1]] == diagnosis.written, text
+        assert all(r.start < r.end for r in extraction.ranges), text
