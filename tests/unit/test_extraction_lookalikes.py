@@ -107,6 +107,8 @@ def test_street_numbers(text: str) -> None:
         ("About 29826. Auth # 98765 approved.", "98765"),
         ("About 29826. See CLM-48213 and PO-20610.", "48213"),
         ("About 29826. Medicare #31234 on file.", "31234"),
+        ("About 29826. MR# 45123 and Unit #45124.", "45123"),
+        ("About 29826. POB 45125.", "45125"),
     ],
 )
 def test_identifiers(text: str, number: str) -> None:
@@ -173,6 +175,8 @@ def test_money_measurements_and_counts(text: str, number: str) -> None:
         ("A question about 93000 with a visit.", "93000"),
         ("For reference, 64483 is the first level.", "64483"),
         ("Tracking codes 0714T need a note.", "0714T"),
+        ("Brain MR 70551 without contrast.", "70551"),
+        ("Seen for 1 unit 96366 only.", "96366"),
         ("Seen in Boston for 17110 twice.", "17110"),
     ],
 )
