@@ -117,7 +117,7 @@ def main() -> None:
     arguments = parser.parse_args()
     backends = [b.strip() for b in arguments.backends.split(",") if b.strip()]
     bench_ptp_import(backends)
-    # Helper B: bench_lookup(backends) goes here.
+    bench_lookup(backends)
 
 
 def _create_postgres_database() -> str:
@@ -135,6 +135,62 @@ def _drop_postgres_database(url: str) -> None:
         name = make_url(url).database
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+# Ten codes asked about together whose pairs carry active and deleted PTP edits,
+# and add-ons with long primary lists (69990 has about 200).
+LOOKUP_CODES = ("63047", "63048", "69990", "22551", "22552", "22845", "20610", "99213", "64483")
+LOOKUP_CODES += ("77003",)
+LOOKUP_FILES = (
+    "ncci-addon-code-edits-2024q2.csv",
+    "ncci-mue-practitioner-2024-07-01.csv",
+    "pfs-indicators-2024-07.csv",
+    PTP_FILE.name,
+)
+
+
+def bench_lookup(backends: list[str], rounds: int = 2000) -> None:
+    """Lookup of 10 codes with every pairwise PTP edit: median and p99, per backend."""
+    import statistics
+    import time
+
+    from consultant.codes.importers import import_file
+    from consultant.codes.lookup import look_up_codes
+    from consultant.db import session_factory, unit_of_work
+
+    print(f"Lookup of {len(LOOKUP_CODES)} codes with all pairwise edits (target: p99 < 5 ms)")
+    for backend in backends:
+        with throwaway_database(backend) as url:
+            for name in LOOKUP_FILES:
+                import_file(url, CMS_DIR / name)
+            if backend != "sqlite":
+                # Steady state: autovacuum analyzes a freshly loaded table soon after.
+                with engine_for(url).connect() as connection:
+                    connection.execute(sa.text("ANALYZE"))
+                    connection.commit()
+            with unit_of_work(url) as session:
+                edits = len(look_up_codes(session, LOOKUP_CODES).pair_edits)
+            open_session = session_factory(url)()
+            for label, fresh in (("own unit of work", True), ("open session", False)):
+                timings = []
+                cpu_started = time.process_time()
+                for n in range(rounds + 50):
+                    started = time.perf_counter()
+                    if fresh:
+                        with unit_of_work(url) as session:
+                            look_up_codes(session, LOOKUP_CODES)
+                    else:
+                        look_up_codes(open_session, LOOKUP_CODES)
+                    if n >= 50:  # the first ones warm caches and plans
+                        timings.append(time.perf_counter() - started)
+                cpu = (time.process_time() - cpu_started) / (rounds + 50)
+                p99 = statistics.quantiles(timings, n=100)[-1]
+                print(
+                    f"  {backend:10}  {label:16}  {edits} active edits  median "
+                    f"{statistics.median(timings) * 1e3:5.2f} ms  p99 {p99 * 1e3:5.2f} ms  "
+                    f"client CPU {cpu * 1e3:4.2f} ms  (load average {os.getloadavg()[0]:.1f})"
+                )
+            open_session.close()
 
 
 if __name__ == "__main__":

@@ -86,28 +86,28 @@ def add_on_facts(
     """What the add-on edits say about each add-on code among those looked up."""
     if release is None:
         return {}
-    by_code: dict[str, list[tuple[str | None, int, dt.date | None, bool, dt.date | None]]] = (
-        defaultdict(list)
+    # Dates stay ISO text here: text order is date order, and an add-on with a
+    # long primary list (69990 has about 200) would otherwise parse hundreds.
+    day = today.isoformat()
+    by_code: dict[str, list[tuple[str | None, int, str | None, bool, str | None]]] = defaultdict(
+        list
     )
     for add_on, primary, edit_type, add_on_deleted, effective_on, deleted_on, *_ in rows:
-        deleted = _date(deleted_on)
-        active = in_force(_date(effective_on), deleted, today)
-        by_code[str(add_on)].append(
-            (primary, _int(edit_type), _date(add_on_deleted), active, deleted)
+        deleted = deleted_on[:10] if deleted_on else None
+        active = (not effective_on or effective_on[:10] <= day) and (
+            deleted is None or day <= deleted
         )
+        by_code[str(add_on)].append((primary, _int(edit_type), add_on_deleted, active, deleted))
     result = {}
     for code, edits in by_code.items():
         active_edits = [e for e in edits if e[3]]
         considered = active_edits or edits
-        primaries = sorted(
-            {AddOnPrimary(p, t) for p, t, *_ in active_edits if p is not None},
-            key=lambda p: (p.edit_type, p.code),
-        )
-        add_on_deleted_years = [e[2].year for e in edits if e[2] is not None]
-        edits_deleted_years = [e[4].year for e in edits if e[4] is not None and not e[3]]
+        primaries = sorted({(t, p) for p, t, *_ in active_edits if p is not None})
+        add_on_deleted_years = [int(e[2][:4]) for e in edits if e[2]]
+        edits_deleted_years = [int(e[4][:4]) for e in edits if e[4] and not e[3]]
         result[code] = AddOnFacts(
             edit_types=tuple(e[1] for e in considered),
-            primaries=tuple(primaries),
+            primaries=tuple(AddOnPrimary(p, t) for t, p in primaries),
             contractor_decides=any(e[1] in (2, 3) for e in active_edits),
             active_edit_count=len(active_edits),
             deleted_edit_count=len(edits) - len(active_edits),

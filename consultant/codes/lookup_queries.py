@@ -130,7 +130,7 @@ def fetch_fact_rows(
         "ptp_release": one(ReleaseKind.PTP) if len(wanted) > 1 else _NO_RELEASE,
     }
     by_tag: dict[str, list[Values]] = defaultdict(list)
-    for row in connection.execute(_ALL_FACTS, params):
+    for row in connection.execute(_ALL_FACTS, params).all():
         by_tag[row[0]].append(tuple(row[1:]))
     return by_tag
 
