@@ -253,3 +253,22 @@ def test_a_failed_first_ptp_import_keeps_the_pair_index(database_url: str, tmp_p
     assert done.rows == 7
     indexes = sa.inspect(engine_for(database_url)).get_indexes("ptp_edit")
     assert [index["name"] for index in indexes] == ["ix_ptp_edit_release_pair"]
+
+
+def test_cli_load_sample_fills_an_empty_database_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consultant.cli import main
+
+    monkeypatch.setenv("CONSULTANT_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        first = runner.invoke(main, ["codes", "load-sample"])
+        assert first.exit_code == 0, first.output
+        assert "sample-ncci-ptp-practitioner-2024-07-01: imported" in first.output
+        second = runner.invoke(main, ["codes", "load-sample"])
+        assert second.exit_code == 0
+        assert "imported" not in second.output
+    finally:
+        get_settings.cache_clear()
