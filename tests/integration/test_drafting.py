@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from consultant.codes.models import DataRelease, Descriptor
+from consultant.codes.sample_data import load_sample_data
 from consultant.consultations.drafting import DraftReply, draft_reply, reply_subject
 from consultant.db import unit_of_work
 from tests.integration.test_lookup import insert_test_facts
@@ -189,3 +191,33 @@ def test_every_macro_call_in_html_goes_through_the_sentence_filter() -> None:
     for page in templates.rglob("*.html"):
         for call in re.findall(r"\{\{[^}]*say\.[^}]*\}\}", page.read_text()):
             assert "| sentence" in call, f"{page}: {call}"
+
+
+def test_licensed_descriptor_comes_first(facts_url: str) -> None:
+    with unit_of_work(facts_url) as session:
+        release = DataRelease(
+            kind="cpt", name="practice-cpt", source_name="x", source_sha256="2" * 64
+        )
+        session.add(release)
+        session.flush()
+        # A placeholder standing in for a practice's licensed text: never real AMA wording.
+        session.add(
+            Descriptor(release_id=release.id, code="63057", source="licensed", text="LICENSED-TEXT")
+        )
+    reply = _draft(facts_url, "63057?")
+    (code,) = reply.facts["codes"]
+    assert (code["descriptor_source"], code["descriptor"]) == ("licensed", "LICENSED-TEXT")
+    assert "Descriptor (licensed CPT data, practice-cpt): LICENSED-TEXT" in reply.text
+    assert "practice-cpt" in reply.facts["releases"]
+
+
+def test_drafts_from_the_bundled_sample_data(database_url: str) -> None:
+    load_sample_data(database_url)
+    reply = _draft(database_url, "Can 63057 go with 63056? And 63047 with 69990?")
+    codes = {c["code"]: c for c in reply.facts["codes"]}
+    assert codes["63057"]["add_on"]["primaries"] == ["63055", "63056"]
+    assert codes["63057"]["add_on"]["primary_in_question"] is True
+    assert codes["63057"]["descriptor_source"] == "summary"
+    pairs = {(e["column_1"], e["column_2"]): e for e in reply.facts["pair_edits"]}
+    assert pairs[("63047", "69990")]["modifier_indicator"] == 0
+    assert all(name.startswith("sample-") for name in reply.facts["releases"])
