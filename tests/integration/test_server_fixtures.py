@@ -7,7 +7,7 @@ import socket
 from email.message import EmailMessage
 
 from tests.integration.conftest import RecordingQueue
-from tests.servers import RedisServer, SmtpSink
+from tests.servers import DovecotServer, RedisServer, SmtpSink
 
 
 def redis_command(port: int, *words: str) -> bytes:
@@ -41,3 +41,9 @@ def test_recording_queue_waits_for_tasks() -> None:
     queue.enqueue("ingest", 7)
     assert queue.wait_for(1, timeout=1) == [("ingest", 7)]
     assert queue.row_ids == [7]
+
+
+def test_dovecot_append_many_and_restart_keep_the_mail(dovecot: DovecotServer) -> None:
+    dovecot.append_many([b"Subject: 1\r\n\r\none\r\n", b"Subject: 2\r\n\r\ntwo\r\n"])
+    dovecot.restart()
+    assert dovecot.messages() == [b"Subject: 1\r\n\r\none\r\n", b"Subject: 2\r\n\r\ntwo\r\n"]
