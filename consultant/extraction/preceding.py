@@ -89,20 +89,25 @@ class Preceding:
     def __init__(self, text: str, start: int) -> None:
         window = text[max(0, start - _WINDOW) : start]
         self.at_text_start = start <= _WINDOW
-        if "®" in window or "™" in window or "(" in window:
+        lowered = window.lower()
+        if "®" in window or "™" in window or "(r)" in lowered or "(tm)" in lowered:
             window = _TRADEMARKS.sub(" ", window)
+            lowered = window.lower()
         self._window = window
         # Tokens as written are needed only for a state's capitals; most checks read lower case.
-        self.lowered: list[str] = _LOWER_TOKEN.findall(window.lower())
+        self.lowered: list[str] = _LOWER_TOKEN.findall(lowered)
+        self._last: tuple[int, set[str]] | None = None
 
     def _last_word(self) -> tuple[int, set[str]]:
         """Index of the last token that is not a marker, and the markers after it."""
-        seen: set[str] = set()
-        index = len(self.lowered) - 1
-        while index >= 0 and self.lowered[index] in _MARKERS:
-            seen.add(self.lowered[index])
-            index -= 1
-        return index, seen
+        if self._last is None:
+            seen: set[str] = set()
+            index = len(self.lowered) - 1
+            while index >= 0 and self.lowered[index] in _MARKERS:
+                seen.add(self.lowered[index])
+                index -= 1
+            self._last = (index, seen)
+        return self._last
 
     def identifier_label(self) -> bool:
         """Whether a label such as "Acct", "Suite", "claim #" or "ID" names the number."""
