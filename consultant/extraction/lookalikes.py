@@ -28,7 +28,7 @@ class LookAlike(NamedTuple):
     strong: bool
 
 
-# --- words after the number --------------------------------------------------------------
+# --- addresses -----------------------------------------------------------------------------
 
 _STREET_SUFFIX = (
     r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|"
@@ -65,15 +65,16 @@ _CODE_PREFIXES = frozenset(("cpt", "hcpcs", "hcpc", "code", "em", "pla"))
 _CHAINED_NUMBER_AFTER = re.compile(r"(?:" + DASH_CLASS + r"|/)([A-Za-z0-9]+)", re.ASCII)
 _CHAINED_NUMBER_BEFORE = re.compile(r"([A-Za-z0-9]+)(?:" + DASH_CLASS + r"|/)$", re.ASCII)
 
+# --- words after the number --------------------------------------------------------------
+
 _NEXT_WORD = re.compile(r"[ \t]*([A-Za-zµ%]+)")
 # Words after a number that make it a dose, a size, an amount of money.
 _STRONG_MEASURES_WRITTEN = """mg mcg µg ug gm gram grams kg lb lbs pound pounds oz ml cc liter
     liters litre litres iu meq mmol sq cm2 cm mm inch inches ft feet foot meter meters km mile
     miles % percent kcal calories dollars bucks usd"""
 _STRONG_MEASURES = frozenset(_STRONG_MEASURES_WRITTEN.split())
-# Words after a number that make it a count or a time, unless the number is shown to be a code.
-# Units and spans of time: "99292 minutes" is rare, "30000 minutes" a quantity.
-# Plural only: "97110 unit" and "99292 minute" name the code's unit, "30000 minutes" a quantity.
+# Units and spans of time after a number make it a quantity unless it is shown to be a code.
+# Plural only: "97110 unit" names the code's unit, "30000 minutes" is a quantity.
 _TIME_AND_UNITS_WRITTEN = """units u minutes min mins hours hr hrs seconds sec secs days weeks
     months years yr yrs rvus times"""
 _TIME_AND_UNITS = frozenset(_TIME_AND_UNITS_WRITTEN.split())
