@@ -26,6 +26,8 @@ from consultant.extraction import Extraction, extract
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 ANSWER = "answer"
 CLARIFICATION = "clarification"
+#: The reply quotes the question up to this many lines; a pasted record needs no echo.
+QUOTED_LINES = 60
 _REPLY_PREFIX = re.compile(r"^(?:\s*re\s*:\s*)+", re.IGNORECASE)
 _LINE_BREAKS = re.compile(r"[\r\n]")
 
@@ -119,12 +121,14 @@ def render_reply(
 ) -> DraftReply:
     """Render the answer (or, with no code, the clarification request) from stored facts."""
     template = ANSWER if facts["codes"] else CLARIFICATION
+    lines = question_text.strip().splitlines()
     context = {
         "facts": facts,
         "known_codes": [c for c in facts["codes"] if c["known"]],
         "original_subject": _original_subject(subject),
         "greeting_name": (greeting_name or "").strip() or None,
-        "question_lines": question_text.strip().splitlines(),
+        "question_lines": lines[:QUOTED_LINES],
+        "question_cut": len(lines) > QUOTED_LINES,
     }
     env = _environment()
     rendered_subject = env.get_template(f"{template}/subject.txt").render(context)

@@ -221,3 +221,14 @@ def test_drafts_from_the_bundled_sample_data(database_url: str) -> None:
     pairs = {(e["column_1"], e["column_2"]): e for e in reply.facts["pair_edits"]}
     assert pairs[("63047", "69990")]["modifier_indicator"] == 0
     assert all(name.startswith("sample-") for name in reply.facts["releases"])
+
+
+def test_only_unknown_codes_and_a_long_question(facts_url: str) -> None:
+    question = "Is 12345 right?\n" + "\n".join(f"note line {n}" for n in range(100))
+    reply = _draft(facts_url, question)
+    assert reply.facts["releases"] == [] and reply.facts["unknown_codes"] == ["12345"]
+    assert "No loaded data release holds the codes you named." in reply.text
+    assert "Here is what the published coding data says" not in reply.text
+    assert "> note line 58\n" in reply.text and "note line 59" not in reply.text
+    assert "> [the rest of your question is not quoted here]" in reply.text
+    assert _words_of_html(reply.html) == _words_of_text(reply.text)
