@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from consultant.accounts.services import create_account
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage
 from consultant.mail.parsing import parse_message
@@ -110,8 +111,9 @@ def test_real_client_mail_gets_the_expected_disposition_through_the_pipeline(
         if sender and expected[name].get("known_sender", True):
             senders.add(sender)
         pipeline_dovecot.append(raw)
-    for sender in sorted(senders - {"consultant@example.org"}):
-        env.consultant("accounts", "create", sender)
+    with unit_of_work(env.database_url) as session:
+        for sender in sorted(senders - {"consultant@example.org"}):
+            create_account(session, sender)
 
     worker, poller = start_worker(env), start_poller(env)
     try:
