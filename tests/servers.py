@@ -78,6 +78,7 @@ mail_gid = {gid}
 first_valid_uid = 1
 first_valid_gid = 1
 imap_idle_notify_interval = 10 secs
+auth_failure_delay = 0
 passdb {{
   driver = static
   args = password={password}

@@ -14,7 +14,7 @@ import functools
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -39,7 +39,11 @@ def _unavailable_on_network_errors(method: Callable[_P, _R]) -> Callable[_P, _R]
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(*args, **kwargs)
-        except (IMAPClientError, OSError, EOFError) as exc:
+        except IMAPClientError as exc:
+            # The server's own words ("Mailbox doesn't exist", "Authentication failed")
+            # tell the operator what is wrong; they never echo a password or a message.
+            raise MailboxUnavailable(f"IMAP: {type(exc).__name__}: {str(exc)[:200]}") from exc
+        except (OSError, EOFError) as exc:
             raise MailboxUnavailable(f"IMAP: {type(exc).__name__}") from exc
 
     return wrapper
@@ -52,14 +56,14 @@ class ImapSource:
     host: str
     port: int
     username: str
-    password: str
+    password: str = field(repr=False)
     folder: str = "INBOX"
     use_ssl: bool = False
     starttls: bool = False
     processed_folder: str = "Processed"
     ssl_context: ssl.SSLContext | None = None
     timeout: float = 30.0
-    _client: IMAPClient | None = None
+    _client: IMAPClient | None = field(default=None, repr=False)
     _uidvalidity: int = 0
     _processed_ready: bool = False
     # The highest UID listed so far, and whether a command ran since the last check.

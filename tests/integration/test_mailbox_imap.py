@@ -32,6 +32,7 @@ def test_url_gives_identity_without_password() -> None:
     assert source.port == 143
     assert source.identity == "imap://coder@mail.example.com:143/Questions"
     assert "p@ss" not in source.identity
+    assert "p@ss" not in repr(source)
     assert ImapSource.from_url("imaps://coder:x@mail.example.com").port == 993
     with pytest.raises(MailboxError):
         ImapSource.from_url("imaps://coder:x@mail.example.com/INBOX?starttls=1")
@@ -182,3 +183,12 @@ def test_ask_appends_the_question_to_the_imap_mailbox(
     assert b"From: coder@example.com" in raw
     assert b"Is 99292 an add-on?" in raw
     assert dovecot.password not in result.output  # the identity shown has no credentials
+
+
+def test_wrong_password_and_missing_folder_say_so(dovecot: DovecotServer) -> None:
+    wrong = ImapSource.from_url(dovecot.url().replace(dovecot.password, "wrong-password"))
+    with pytest.raises(MailboxUnavailable, match="uthentication failed") as failed:
+        wrong.open()
+    assert "wrong-password" not in str(failed.value)
+    with pytest.raises(MailboxUnavailable, match="Questions"):
+        ImapSource.from_url(dovecot.url(folder="Questions")).open()
