@@ -196,8 +196,8 @@ def look_alike(
         if before.quantifier() or _RATE_AFTER.match(after):
             return LookAlike("a count", strong=True)
         if word in _COUNTED:
-            # A round thousand is a count; any other number qualifies the noun as a code.
-            return LookAlike("a count", strong=False) if text.endswith("000", start, end) else None
+            # A round number is a count; any other number qualifies the noun as a code.
+            return LookAlike("a count", strong=False) if text.endswith("00", start, end) else None
         if before.determiner():
             return None  # "the 99292 units": the code qualifies the noun
         return LookAlike("a count or a measurement", strong=False)

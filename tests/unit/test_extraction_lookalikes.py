@@ -187,6 +187,7 @@ def test_codes_next_to_words_that_also_mark_look_alikes_are_kept(text: str, code
 def test_a_weak_reason_yields_to_a_modifier_or_known_code() -> None:
     assert extract("We see about 12000 claims.").code_strings == []
     assert extract("Last year: 12000 claims.").code_strings == []
+    assert extract("We process 12500 claims for 99214.").code_strings == ["99214"]
     assert extract("Denials on 99214-25 claims this month.").code_strings == ["99214"]
     known = extract("Our office 99291 minutes question.", known_codes={"99291"})
     assert known.code_strings == ["99291"]
