@@ -41,6 +41,12 @@ _LIST_GAP = re.compile(
 # A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".
 _ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORECASE)
 _MAX_LIST_GAP = 24
+_SIGNATURE_TAIL = 1500
+_SIGNATURE_LINES = 8
+_SIGN_OFFS = (
+    "--", "—", "__", "thanks", "thank you", "regards", "best", "sincerely", "cheers",
+    "respectfully", "sent from", "kind regards", "warm regards", "many thanks", "thx",
+)  # fmt: skip
 _PLAIN_SPACES = frozenset("\r\xa0\u2007\u2009\u202f")
 _AS_SPACE = {ord(character): " " for character in _PLAIN_SPACES}
 
@@ -103,6 +109,26 @@ def _evidence(
             reasons.append("known code")
 
 
+def _signature_start(text: str) -> int:
+    """Where the signature starts: after a short closing line ("Thanks,", "Regards", "--")
+    followed only by a few short lines without a question; ``len(text)`` when there is none."""
+    tail_start = max(0, len(text) - _SIGNATURE_TAIL)
+    line_end = len(text)
+    lines_after = 0
+    while line_end > tail_start and lines_after <= _SIGNATURE_LINES:
+        line_start = text.rfind("\n", tail_start, line_end) + 1
+        line = text[line_start:line_end].strip().lower()
+        if "?" in line or len(line) > 80:
+            break  # a question or a paragraph: this is still the message
+        if line and len(line) <= 30 and line.startswith(_SIGN_OFFS):
+            return line_end  # the closing line itself ("Thanks, Maria") is no signature
+        lines_after += 1
+        if line_start <= tail_start:
+            break
+        line_end = line_start - 1
+    return len(text)
+
+
 def _candidates(
     text: str,
     taken_spans: list[Span],
@@ -111,6 +137,7 @@ def _candidates(
 ) -> list[_Candidate]:
     found: list[_Candidate] = []
     streets = StreetLines(text)
+    signature = _signature_start(text)
     # Candidates and ICD-10 spans both come in text order: walk them together.
     spans = iter(taken_spans)
     taken = next(spans, None)
@@ -133,6 +160,9 @@ def _candidates(
         if candidate.against is None and written != code and not candidate.reasons:
             # "j1885" alone may be anything; "billed j1885" or "g0439 and 99397" is a code.
             candidate.against = LookAlike("written in lower case", strong=False)
+        if candidate.against is None and start >= signature and not candidate.reasons:
+            # "Midtown Imaging\nAtlanta 30309" under "Thanks,": a signature holds no questions.
+            candidate.against = LookAlike("in the signature", strong=False)
         found.append(candidate)
     return found
 

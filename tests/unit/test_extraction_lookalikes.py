@@ -209,6 +209,14 @@ def test_no_code_has_these_shapes() -> None:
     assert extraction.code_strings == []
 
 
+def test_bare_numbers_under_a_closing_line_are_the_signature() -> None:
+    assert extract("Is 99213 ok?\nThanks,\nMidtown Imaging\nAtlanta 30309").code_strings == [
+        "99213"
+    ]
+    assert extract("Hi,\nThanks!\nCan 99213 go with 20610?").code_strings == ["99213", "20610"]
+    assert extract("Best,\nAl\nP.S. also 99214-25").code_strings == ["99214"]
+
+
 def test_a_signature_block_yields_nothing() -> None:
     signature = (
         "Thanks,\n--\nKim Alvarez, CPC, CRC\nLakeshore Surgical Billing\n"
