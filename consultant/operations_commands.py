@@ -1,8 +1,15 @@
-"""``consultant requeue``: the operator puts parked (or held) inbound mail back in the queue."""
+"""The operator's view of inbound mail: ``consultant inbound list`` and ``consultant requeue``.
+
+Parked rows (failed three times) and held ones (unknown senders under the
+"hold" policy) wait here for an operator, with the rules that fired and the
+last error; ``requeue`` puts them back in the queue.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any
 
 import click
 
@@ -10,8 +17,59 @@ from consultant.cli import settings_or_exit
 
 
 def register(main: click.Group) -> None:
-    """Add the operator's ``requeue`` command to the command line."""
+    """Add ``inbound list`` and ``requeue`` to the command line."""
+    main.add_command(inbound)
     main.add_command(requeue_command)
+
+
+@click.group()
+def inbound() -> None:
+    """The inbound ledger: every message taken from the mailbox."""
+
+
+@inbound.command("list")
+@click.option("--status", default=None, help="stored, ingesting, done or parked.")
+@click.option("--disposition", default=None, help="e.g. unknown_sender, too_large, bounce.")
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of rows.")
+def inbound_list(status: str | None, disposition: str | None, limit: int, as_json: bool) -> None:
+    """List ledger rows, newest first (ids, states and rule hits; no mail content)."""
+    from sqlalchemy import select
+
+    from consultant.db import unit_of_work
+    from consultant.mail.models import InboundMessage
+
+    settings = settings_or_exit()
+    query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    if status:
+        query = query.where(InboundMessage.status == status)
+    if disposition:
+        query = query.where(InboundMessage.disposition == disposition)
+    with unit_of_work(settings.resolved_database_url) as session:
+        rows: list[dict[str, Any]] = [
+            {
+                "id": row.id,
+                "mailbox": row.mailbox,
+                "uid": row.uid,
+                "size": row.size,
+                "status": row.status,
+                "disposition": row.disposition,
+                "rule_hits": row.rule_hits,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "fetched_at": row.fetched_at.isoformat() if row.fetched_at else None,
+            }
+            for row in session.scalars(query)
+        ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for entry in rows:
+        rules = ",".join(hit.get("rule", "?") for hit in entry["rule_hits"] or []) or "-"
+        click.echo(
+            f"#{entry['id']:<7} {entry['status']:<9} {entry['disposition'] or '-':<15} "
+            f"attempts={entry['attempts']} rules={rules} {entry['last_error'] or ''}".rstrip()
+        )
 
 
 @click.command("requeue")

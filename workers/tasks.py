@@ -5,6 +5,7 @@ Arguments are row ids only (no mail content in the broker or the logs).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -41,8 +42,6 @@ def ingest(self: Any, inbound_id: int) -> str | None:
 @app.task(name="workers.tasks.sweep_stuck", acks_late=True)  # type: ignore[untyped-decorator]
 def sweep_stuck(stuck_after_seconds: float | None = None) -> int:
     """Re-enqueue ledger rows stuck in a non-final state (beat, every minute)."""
-    import datetime as dt
-
     settings = get_settings()
     stuck_after = (
         dt.timedelta(seconds=stuck_after_seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -232,8 +233,19 @@ def test_three_failures_park_the_row_and_requeue_brings_it_back(
     # The operator's command puts it back; the embedded broker under a temp var dir takes it.
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CONSULTANT_")}
     environ.update(CONSULTANT_DATABASE_URL=database_url, CONSULTANT_VAR_DIR=str(tmp_path / "var"))
+    consultant = str(Path(sys.executable).parent / "consultant")
+    listed = subprocess.run(
+        [consultant, "inbound", "list", "--status", "parked", "--json"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [parked] = json.loads(listed.stdout)
+    assert (parked["id"], parked["attempts"]) == (row_id, 3)
+    assert parked["last_error"].startswith("RuntimeError")
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "consultant"), "requeue", "--all-parked"],
+        [consultant, "requeue", "--all-parked"],
         env=environ,
         capture_output=True,
         text=True,
