@@ -39,7 +39,7 @@ IDENTIFIER_LABELS = _words(
     "policy zip zipcode suite ste apt apartment room rm bldg building floor box ext extension "
     "fax phone tel telephone cell mobile ph pager lot serial sn model sku catalog icn dcn "
     "confirmation conf tracking voucher eft routing license lic batch chart contract pbp ssn "
-    "dob pin ref reference requisition accession specimen transmittal cr lcd error group grp clm "
+    "dob pin ref requisition accession specimen transmittal cr lcd error group grp clm "
     "payer payor pob"
 )
 #: After these a number is an identifier only with "#", "no.", "number" or "ID" between.
@@ -47,7 +47,7 @@ MARKED_LABELS = _words(
     "claim claims case order record provider plan check auth authorization part item request req "
     "patient pt encounter control document doc file job po trace transaction remit remittance "
     "appeal denial eob era visit pa medicare medicaid bcbs aetna cigna humana uhc tricare anthem "
-    "optum insurance insurer carrier rec unit mr"
+    "optum insurance insurer carrier rec unit mr reference"
 )
 #: "<word> code" that names no procedure code: "zip code 75201", "area code 214".
 _CODE_NOT_PROCEDURE = _words(

@@ -174,6 +174,7 @@ def test_money_measurements_and_counts(text: str, number: str) -> None:
         ("New patient 99204 versus consult.", "99204"),
         ("A question about 93000 with a visit.", "93000"),
         ("For reference, 64483 is the first level.", "64483"),
+        ("For reference 64484 is the add-on.", "64484"),
         ("Tracking codes 0714T need a note.", "0714T"),
         ("Brain MR 70551 without contrast.", "70551"),
         ("Seen for 1 unit 96366 only.", "96366"),
