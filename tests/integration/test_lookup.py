@@ -247,3 +247,13 @@ def test_empty_database_knows_nothing(database_url: str) -> None:
         result = look_up_codes(session, ["63057", " 63057 ", ""])
     assert [c.code for c in result.codes] == ["63057"]
     assert result.unknown_codes == ["63057"] and result.releases == ()
+
+
+def test_edits_in_force_on_the_day_asked(facts_url: str) -> None:
+    with unit_of_work(facts_url) as session:
+        before = look_up_codes(session, ["20610", "99213"], today=dt.date(2019, 12, 31))
+        after = look_up_codes(session, ["20610", "99213"], today=dt.date(2020, 1, 1))
+    # Its deletion date is the last day an edit is in force.
+    assert {e.deleted_on for e in before.pair_edits} == {None, dt.date(2019, 12, 31)}
+    assert [e.deleted_on for e in after.pair_edits] == [None]
+    assert [e.deleted_on for e in after.past_pair_edits] == [dt.date(2019, 12, 31)]
