@@ -9,9 +9,11 @@ accepted one exactly one consultation message and one draft.
 from __future__ import annotations
 
 import random
+import threading
 import time
 
 import pytest
+from imapclient import IMAPClient
 
 from tests.integration import pipeline_fixtures
 from tests.integration.pipeline_fixtures import (
@@ -67,26 +69,28 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
     pipeline: PipelineEnv, pipeline_dovecot: DovecotServer
 ) -> None:
     messages = _messages()
-    chunk = -(-len(messages) // ROUNDS)
+    appender = threading.Thread(target=_append_steadily, args=(pipeline_dovecot, messages))
     pollers = [start_poller(pipeline), start_poller(pipeline)]  # two pollers at once
     worker = start_worker(pipeline)
     kills = 0
     jitter = random.Random(11)
+    appender.start()
     try:
-        for start in range(0, len(messages), chunk):
-            for raw in messages[start : start + chunk]:
-                pipeline_dovecot.append(raw)
-            # Let the pipeline get into the middle of the chunk, then crash it.
-            time.sleep(jitter.uniform(0.2, 1.5))
+        # Crash everything again and again while mail is still arriving and being ingested.
+        for _ in range(ROUNDS):
+            time.sleep(jitter.uniform(0.5, 1.5))
             for process in [*pollers, worker]:
                 kill_hard(process)
                 kills += 1
             expire_poller_leases(pipeline.database_url)
             pollers = [start_poller(pipeline), start_poller(pipeline)]
             worker = start_worker(pipeline)
+        appender.join()
+        swept = 0
 
         def finished() -> bool:
-            sweep(pipeline, stuck_after=10.0)  # what beat does every minute
+            nonlocal swept
+            swept += sweep(pipeline, stuck_after=10.0)  # what beat does every minute
             return all_done(pipeline.database_url, TOTAL)
 
         try:
@@ -94,9 +98,10 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
         except TimeoutError:
             pytest.fail(log_tail(pipeline))
     finally:
+        appender.join()
         for process in [*pollers, worker]:
             stop(process)
-    assert kills >= 3 * 10
+    assert kills == 3 * ROUNDS
     found = assert_exactly_once(pipeline.database_url, TOTAL)
     assert found == {
         "accepted": TOTAL - DUPLICATES - AUTO_REPLIES,
@@ -105,3 +110,14 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
     }
     assert pipeline_dovecot.uids("INBOX") == []
     assert len(pipeline_dovecot.uids("Processed")) == TOTAL
+    # The crashes did cut work short: some rows were only finished thanks to the sweeper.
+    assert swept > 0
+
+
+def _append_steadily(server: DovecotServer, messages: list[bytes]) -> None:
+    imap = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=60)
+    imap.login(server.user, server.password)
+    for raw in messages:
+        imap.append("INBOX", raw)
+        time.sleep(0.02)
+    imap.logout()
