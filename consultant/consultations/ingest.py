@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 #: RFC 5321's limit; a longer "address" is junk, never worth an invitation.
 MAX_ADDRESS_LENGTH = 320
+#: Rules that mark mail no person wrote; such mail never gets a drafted reply.
+AUTOMATED_MAIL_RULES = frozenset({"loop", "bounce", "auto_reply", "bulk"})
 #: Dispositions whose message became part of a consultation.
 ACCEPTED_DISPOSITIONS = ("accepted", "follow_up")
 
@@ -115,9 +117,12 @@ def ingest_inbound(session: Session, inbound_id: int, settings: Settings) -> Ing
         is_known_sender=account is not None,
         loop_marker=settings.reply_from,
     )
-    chain = run_inbound_chain(parsed, context)
+    # For mail over the cap the rules see the headers, so an oversized bounce or
+    # newsletter is still told apart from a person's question.
+    chain = run_inbound_chain(parsed or envelope, context)
     row.rule_hits = [{"rule": hit.rule, "reason": hit.reason} for hit in chain.hits]
-    outcome = _act_on(session, row, parsed, envelope, account, chain.disposition, settings)
+    fired = {hit.rule for hit in chain.hits}
+    outcome = _act_on(session, row, parsed, envelope, account, chain.disposition, fired, settings)
     row.disposition = outcome.disposition
     row.status = InboundStatus.DONE
     row.last_error = None
@@ -133,26 +138,25 @@ def _act_on(
     envelope: ParsedMessage | None,
     account: Account | None,
     disposition: str,
+    fired: set[str],
     settings: Settings,
 ) -> IngestOutcome:
-    sender = envelope.from_address if envelope is not None else None
-    subject = envelope.subject if envelope is not None else None
     if disposition == "accepted" and parsed is not None:
         answered = answer_question(session, row, parsed, account, settings)
         return IngestOutcome(
             row.id, answered.disposition, answered.consultation_id, answered.draft_id
         )
+    sender = envelope.from_address if envelope is not None else None
+    if not sender or len(sender) > MAX_ADDRESS_LENGTH or fired & AUTOMATED_MAIL_RULES:
+        return IngestOutcome(row.id, disposition)  # nobody to write to, or not a person
+    subject = envelope.subject if envelope is not None else None
+    invite = settings.unknown_sender_policy == "invite"
     draft = None
-    if disposition == "too_large" and sender:
+    if disposition == "too_large" and "unknown_sender" not in fired:
         draft = draft_too_large(
             session, row.id, sender, subject, row.size, settings.max_message_bytes
         )
-    elif (
-        disposition == "unknown_sender"
-        and sender
-        and len(sender) <= MAX_ADDRESS_LENGTH
-        and settings.unknown_sender_policy == "invite"
-    ):
+    elif "unknown_sender" in fired and disposition in ("too_large", "unknown_sender") and invite:
         draft = draft_invitation(session, row.id, sender, subject)
     if draft is not None:
         session.flush()

@@ -279,3 +279,23 @@ def test_the_ingest_task_retries_then_parks(
         get_settings.cache_clear()
     assert len(calls) == 3
     assert _row(database_url, row_id).status == "parked"
+
+
+@pytest.mark.parametrize(
+    ("sender", "headers"),
+    [
+        (ASKER, {"Auto-Submitted": "auto-replied"}),  # an oversized automatic reply
+        ("MAILER-DAEMON@mx.example", {}),  # an oversized bounce
+        ("stranger@unknown.example", {}),  # an unknown sender, held
+    ],
+)
+def test_too_large_mail_no_person_should_be_answered_for_gets_no_draft(
+    database_url: str, settings: Settings, sender: str, headers: dict[str, str]
+) -> None:
+    raw_headers = question_bytes(sender, extra_headers=headers).split(b"\n\n", 1)[0] + b"\n\n"
+    row_id = store_inbound(
+        database_url, None, size=settings.max_message_bytes + 1, headers=raw_headers
+    )
+    assert run_ingest(database_url, row_id, settings).disposition == "too_large"
+    assert _drafts(database_url) == []
+    assert len(_row(database_url, row_id).rule_hits) >= 2  # too_large and the other rule
