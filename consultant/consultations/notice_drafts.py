@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import exists, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from consultant.consultations.models import Draft, DraftKind, DraftStatus
@@ -93,6 +94,10 @@ def draft_invitation(
     session: Session, inbound_id: int, to_address: str, subject: str | None
 ) -> Draft | None:
     """A pending invitation draft for an unknown sender, unless one was drafted this week."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two questions from one stranger ingested at once must not both invite:
+        # serialise on the address until commit. (SQLite: ingest holds the write lock.)
+        session.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext(:a))"), {"a": to_address})
     if invited_recently(session, to_address, dt.datetime.now(dt.UTC)):
         return None
     context: dict[str, object] = {
