@@ -68,7 +68,7 @@ class _Candidate:
     @property
     def has_evidence(self) -> bool:
         """Evidence strong enough to overrule a weak look-alike reason."""
-        return bool(set(self.reasons) - {"code context"})
+        return len(self.reasons) > self.reasons.count("code context")
 
 
 def _known_predicate(known_codes: KnownCodes | None) -> Callable[[str], bool] | None:
@@ -88,7 +88,7 @@ def _evidence(
 ) -> None:
     start, _ = candidate.span
     reasons = candidate.reasons
-    if before.code_label():
+    if before.may_label and before.code_label():
         reasons.append("code label")
     elif before.code_words():
         reasons.append("code context")
@@ -210,6 +210,8 @@ def _decide(text: str, candidates: list[_Candidate], groups: list[list[int]]) ->
             candidate.taken = False
             candidate.against = label
     for group in groups:
+        if len(group) < 2:
+            continue  # most codes stand alone: no list to read
         members = [candidates[i] for i in group]
         if any(m.against is not None and m.against.reason == LABELLED for m in members):
             continue

@@ -87,6 +87,7 @@ _UNITS_OF = re.compile(r"[ \t]*units?[ \t]+of\b", re.IGNORECASE)
 _RATE_RIGHT_AFTER = re.compile(
     r"[ \t]+(?:per|a|each|every)[ \t]+(?:year|month|week|quarter)\b", re.IGNORECASE
 )
+_RATE_WORDS = frozenset(("per", "a", "each", "every"))
 _RATE_AFTER = re.compile(
     r"[ \t]*\w+[ \t]+(?:a|per|each|every)[ \t]+(?:year|month|week|day|quarter)\b|"
     r"[ \t]*\w+[ \t]+(?:annually|monthly|weekly|daily|yearly)\b",
@@ -169,18 +170,20 @@ def look_alike(
     after = text[end : end + _AFTER]
     decimal = after[:1] == "." and after[1:2].isdigit()
     decimal = decimal or (text[start - 1 : start] == "." and text[start - 2 : start - 1].isdigit())
-    if before.money() or decimal:
+    labels = before.may_label  # most codes follow an ordinary word: no label check applies
+    if (labels and before.money()) or decimal:
         return LookAlike("money or a decimal number", strong=True)
     glued = text[end : end + 1] in _GLUE or text[start - 1 : start] in _GLUE
     chained = _chained(text, start, end) if glued else None
     if chained is not None:
         return chained
-    if before.zip_after_state(text[start:end], _LINE_END.match(after) is not None):
-        return LookAlike("zip code after a state", strong=True)
-    if before.phone_extension():
-        return LookAlike("phone extension", strong=True)
-    if before.identifier_label():
-        return LookAlike(LABELLED, strong=True)
+    if labels:
+        if before.zip_after_state(text[start:end], _LINE_END.match(after) is not None):
+            return LookAlike("zip code after a state", strong=True)
+        if before.phone_extension():
+            return LookAlike("phone extension", strong=True)
+        if before.identifier_label():
+            return LookAlike(LABELLED, strong=True)
     next_word = _NEXT_WORD.match(after)
     word = next_word.group(1) if next_word is not None else ""
     # Only a capitalised word, a number or a direction can start a street name.
@@ -190,7 +193,8 @@ def look_alike(
     if streets.after_street(start):
         return LookAlike("zip code in an address", strong=True)
     word = word.lower()
-    if word in _STRONG_MEASURES or _UNITS_OF.match(after):
+    # "units of" and "per year" are checked only after the word that must start them.
+    if word in _STRONG_MEASURES or (word[:1] == "u" and _UNITS_OF.match(after)):
         return LookAlike("a measurement", strong=True)
     if word in _TIME_AND_UNITS or word in _COUNTED:
         if before.quantifier() or _RATE_AFTER.match(after):
@@ -201,8 +205,8 @@ def look_alike(
         if before.determiner():
             return None  # "the 99292 units": the code qualifies the noun
         return LookAlike("a count or a measurement", strong=False)
-    if before.bare_claim_label():
+    if labels and before.bare_claim_label():
         return LookAlike("may be a claim or case number", strong=False)
-    if before.money_word() or _RATE_RIGHT_AFTER.match(after):
+    if (labels and before.money_word()) or (word in _RATE_WORDS and _RATE_RIGHT_AFTER.match(after)):
         return LookAlike("may be an amount or a rate", strong=False)
     return None

@@ -81,6 +81,22 @@ _NOT_CITIES = _words(
 
 _STATE_NAME_ENDINGS = frozenset(name.split()[-1] for name in STATE_NAMES)
 _STATE_LOWER = frozenset(state.lower() for state in STATE_ABBREVIATIONS)
+#: Every last token that one of the label checks below reads: a marker, a label, a state,
+#: a money word. After any other token (an ordinary word, as before most codes) all of
+#: them are False, so the extractor skips them. A new check on the last token adds here.
+_LABEL_TOKENS = (
+    _MARKERS
+    | IDENTIFIER_LABELS
+    | _CODE_LABELS
+    | _CATEGORY
+    | _MONEY
+    | _MONEY_WORDS
+    | _STATE_LOWER
+    | _STATE_NAME_ENDINGS
+    | _EXTENSION
+    | _CLAUSE_LABELS
+    | frozenset((",", ".", ":", "#", "code", "codes"))
+)
 
 
 class Preceding:
@@ -96,6 +112,10 @@ class Preceding:
         self._window = window
         # Tokens as written are needed only for a state's capitals; most checks read lower case.
         self.lowered: list[str] = _LOWER_TOKEN.findall(lowered)
+        #: False when the last token is no label, marker, state or money word: then money(),
+        #: money_word(), zip_after_state(), phone_extension(), identifier_label(),
+        #: code_label() and bare_claim_label() are all False without asking.
+        self.may_label = bool(self.lowered) and self.lowered[-1] in _LABEL_TOKENS
         self._last: tuple[int, set[str]] | None = None
 
     def _last_word(self) -> tuple[int, set[str]]:
