@@ -47,6 +47,7 @@ _SIGN_OFFS = (
     "--", "—", "__", "thanks", "thank you", "regards", "best", "sincerely", "cheers",
     "respectfully", "sent from", "kind regards", "warm regards", "many thanks", "thx",
 )  # fmt: skip
+_SHAPE_ONLY = ("code shape",)
 _PLAIN_SPACES = frozenset("\r\xa0\u2007\u2009\u202f")
 _AS_SPACE = {ord(character): " " for character in _PLAIN_SPACES}
 
@@ -241,7 +242,7 @@ def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> N
             reason = candidate.against.reason if candidate.against else "an unclosed range"
             extraction.set_aside.append(SetAside(candidate.written, candidate.span, reason))
             continue
-        reasons = candidate.reasons or ["code shape"]
+        reasons = candidate.reasons or _SHAPE_ONLY
         mention = mentions.get(candidate.code)
         if mention is None:
             mention = CodeMention(
@@ -269,8 +270,9 @@ def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> N
         if len(mention.reasons) > 1 and "code shape" in mention.reasons:
             mention.reasons.remove("code shape")
         # Repeats that disagree ("88305 x3 ... should it be 88305 x2?") leave the count open.
-        if len(set(mention.units_written)) == 1:
-            mention.units = mention.units_written[0]
+        units = mention.units_written
+        if units and units.count(units[0]) == len(units):
+            mention.units = units[0]
 
 
 def extract(text: str, known_codes: KnownCodes | None = None) -> Extraction:

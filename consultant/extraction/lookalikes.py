@@ -168,12 +168,13 @@ def look_alike(
 ) -> LookAlike | None:
     """Why the code-shaped token at ``text[start:end]`` is something else, or ``None``."""
     after = text[end : end + _AFTER]
-    decimal = after[:1] == "." and after[1:2].isdigit()
-    decimal = decimal or (text[start - 1 : start] == "." and text[start - 2 : start - 1].isdigit())
+    following, preceding = after[:1], text[start - 1 : start]
+    decimal = following == "." and after[1:2].isdigit()
+    decimal = decimal or (preceding == "." and text[start - 2 : start - 1].isdigit())
     labels = before.may_label  # most codes follow an ordinary word: no label check applies
     if (labels and before.money()) or decimal:
         return LookAlike("money or a decimal number", strong=True)
-    glued = text[end : end + 1] in _GLUE or text[start - 1 : start] in _GLUE
+    glued = following in _GLUE or preceding in _GLUE
     chained = _chained(text, start, end) if glued else None
     if chained is not None:
         return chained
@@ -187,10 +188,11 @@ def look_alike(
     next_word = _NEXT_WORD.match(after)
     word = next_word.group(1) if next_word is not None else ""
     # Only a capitalised word, a number or a direction can start a street name.
-    street_start = word[:1].isupper() or after.lstrip(" \t")[:1].isdigit()
+    street_start = word[:1].isupper() or (not word and after.lstrip(" \t")[:1].isdigit())
     if street_start and _STREET_AFTER.match(after):
         return LookAlike("street number", strong=True)
-    if streets.after_street(start):
+    # A zip code ends its line or clause: a word right after rules one out (but "USA").
+    if (not word or word[0] == "U") and streets.after_street(start):
         return LookAlike("zip code in an address", strong=True)
     word = word.lower()
     # "units of" and "per year" are checked only after the word that must start them.
