@@ -48,17 +48,21 @@ class PipelineEnv:
         return env
 
     def consultant(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run ``consultant ARGS`` and return its result (raises if it fails)."""
-        return subprocess.run(
+        """Run ``consultant ARGS`` and return its result (raises, with its stderr, if it fails)."""
+        result = subprocess.run(
             [str(BIN_DIR / "consultant"), *args],
             input=stdin,
             env=self.environ(),
             cwd=PROJECT_DIR,
             capture_output=True,
             text=True,
-            check=True,
             timeout=120,
         )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"consultant {' '.join(args)} exited {result.returncode}: {result.stderr[-2000:]}"
+            )
+        return result
 
     def pending_drafts(self) -> list[dict[str, Any]]:
         """``consultant review list --json``, as an operator would read it."""
