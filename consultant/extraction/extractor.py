@@ -94,12 +94,12 @@ def _evidence(
     elif before.code_words():
         reasons.append("code context")
     mark = text[start - 1 : start] if start else ""
-    mark_free = start < 2 or not text[start - 2].isalnum()
-    if mark == "+" and mark_free:
-        candidate.add_on_mark = True
-        reasons.append("add-on mark")
-    elif mark == "#" and mark_free:
-        reasons.append("# mark")
+    if (mark == "+" or mark == "#") and (start < 2 or not text[start - 2].isalnum()):
+        if mark == "+":
+            candidate.add_on_mark = True
+            reasons.append("add-on mark")
+        else:
+            reasons.append("# mark")
     if candidate.attachments.modifiers:
         reasons.append("modifier written")
     if candidate.attachments.units is not None:
@@ -169,31 +169,33 @@ def _candidates(
 
 
 def _link_ranges(text: str, candidates: list[_Candidate]) -> None:
-    by_start = {c.span[0]: index for index, c in enumerate(candidates)}
-    for candidate in candidates:
+    for index, (candidate, following) in enumerate(itertools.pairwise(candidates)):
         if candidate.attachments.modifiers or candidate.attachments.units is not None:
             continue
         other = range_end_after(text, *candidate.span, candidate.code)
-        if other is not None and other[1] in by_start:
-            candidate.range_end = by_start[other[1]]
+        # Only a connector stands between a range's ends: the end is the next candidate.
+        if other is not None and following.span[0] == other[1]:
+            candidate.range_end = index + 1
 
 
 def _lists(text: str, candidates: list[_Candidate]) -> list[list[int]]:
     """Runs of candidates joined only by list punctuation, conjunctions or a range connector."""
-    groups: list[list[int]] = []
-    for index, candidate in enumerate(candidates):
-        if groups:
-            previous = candidates[groups[-1][-1]]
-            gap_start = previous.attachments.end
-            gap_end = candidate.span[0]
-            joined = previous.range_end == index or (
-                gap_end - gap_start <= _MAX_LIST_GAP
-                and _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
-            )
-            if joined:
-                groups[-1].append(index)
-                continue
-        groups.append([index])
+    if not candidates:
+        return []
+    group = [0]
+    groups = [group]
+    for index, (previous, candidate) in enumerate(itertools.pairwise(candidates), start=1):
+        gap_start = previous.attachments.end
+        gap_end = candidate.span[0]
+        joined = previous.range_end == index or (
+            gap_end - gap_start <= _MAX_LIST_GAP
+            and _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
+        )
+        if joined:
+            group.append(index)
+        else:
+            group = [index]
+            groups.append(group)
     return groups
 
 

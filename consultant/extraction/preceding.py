@@ -106,7 +106,8 @@ class Preceding:
         window = text[max(0, start - _WINDOW) : start]
         self.at_text_start = start <= _WINDOW
         lowered = window.lower()
-        if "®" in window or "™" in window or "(r)" in lowered or "(tm)" in lowered:
+        marked = "(" in window and ("(r)" in lowered or "(tm)" in lowered)
+        if marked or "®" in window or "™" in window:
             window = _TRADEMARKS.sub(" ", window)
             lowered = window.lower()
         self._window = window
