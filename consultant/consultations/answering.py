@@ -54,7 +54,27 @@ def answer_question(
     """Record ``parsed`` on its consultation (new or found by threading) and draft a reply."""
     sender = parsed.from_address or ""
     consultation = find_consultation(session, parsed, settings.secret_key)
-    now = dt.datetime.now(dt.UTC)
+    earlier: tuple[str, ...] = ()
+    if consultation is not None:
+        # Lock the thread (PostgreSQL; SQLite already holds the write lock) so two
+        # follow-ups arriving together cannot both leave a pending draft.
+        session.refresh(consultation, with_for_update=True)
+        earlier = tuple(
+            session.scalars(
+                select(ConsultationMessage.new_text)
+                .where(ConsultationMessage.consultation_id == consultation.id)
+                .order_by(ConsultationMessage.id)
+            )
+        )
+    # Draft before writing anything: the drafting queries then find nothing to
+    # autoflush, and every row below is written in one flush.
+    reply = draft_reply(
+        session,
+        parsed.new_text,
+        subject=parsed.subject or "",
+        earlier_messages=earlier,
+        account=account,
+    )
     if consultation is None:
         disposition = "accepted"
         consultation = Consultation(
@@ -63,21 +83,10 @@ def answer_question(
             subject=parsed.subject or "",
         )
         session.add(consultation)
-        session.flush()
-        earlier: tuple[str, ...] = ()
     else:
         disposition = "follow_up"
-        # Lock the thread (PostgreSQL; SQLite already holds the write lock) so two
-        # follow-ups arriving together cannot both leave a pending draft.
-        session.refresh(consultation, with_for_update=True)
+        now = dt.datetime.now(dt.UTC)
         consultation.updated_at = now
-        earlier = tuple(
-            session.scalars(
-                select(ConsultationMessage.new_text)
-                .where(ConsultationMessage.consultation_id == consultation.id)
-                .order_by(ConsultationMessage.id)
-            )
-        )
         session.execute(
             update(Draft)
             .where(
@@ -86,26 +95,17 @@ def answer_question(
             )
             .values(status=DraftStatus.STALE.value, updated_at=now)
         )
-    session.add(
-        ConsultationMessage(
-            consultation_id=consultation.id,
-            inbound_message_id=row.id,
-            content_sha256=row.sha256,
-            message_id_header=parsed.message_id,
-            sender_address=sender,
-            new_text=parsed.new_text,
-        )
-    )
-    reply = draft_reply(
-        session,
-        parsed.new_text,
-        subject=parsed.subject or "",
-        earlier_messages=earlier,
-        account=account,
+    message = ConsultationMessage(
+        consultation=consultation,
+        inbound_message_id=row.id,
+        content_sha256=row.sha256,
+        message_id_header=parsed.message_id,
+        sender_address=sender,
+        new_text=parsed.new_text,
     )
     draft = Draft(
+        consultation=consultation,
         inbound_message_id=row.id,
-        consultation_id=consultation.id,
         kind=DraftKind.ANSWER.value,
         status=DraftStatus.PENDING.value,
         to_address=sender,
@@ -115,7 +115,7 @@ def answer_question(
         template=reply.template,
         facts=reply.facts,
     )
-    session.add(draft)
+    session.add_all([message, draft])
     session.flush()
     if account is not None:
         tag = CONSULTATION_CREATED if disposition == "accepted" else CONSULTATION_FOLLOW_UP

@@ -14,7 +14,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consultant.db import Base
 
@@ -72,6 +72,7 @@ class ConsultationMessage(Base):
         _InboundId, ForeignKey("inbound_message.id", ondelete="RESTRICT"), unique=True
     )
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    consultation: Mapped[Consultation] = relationship()
     message_id_header: Mapped[str | None] = mapped_column(Text)
     sender_address: Mapped[str] = mapped_column(String(320))
     new_text: Mapped[str] = mapped_column(Text)
@@ -96,6 +97,7 @@ class Draft(Base):
     consultation_id: Mapped[int | None] = mapped_column(
         ForeignKey("consultation.id", ondelete="CASCADE"), index=True
     )
+    consultation: Mapped[Consultation | None] = relationship()
     kind: Mapped[str] = mapped_column(String(16), default=DraftKind.ANSWER.value)
     status: Mapped[str] = mapped_column(String(16), default=DraftStatus.PENDING.value)
     to_address: Mapped[str] = mapped_column(String(320))
