@@ -51,19 +51,29 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and WAL mode."""
+    """An engine for ``url``; SQLite files get their folder created and WAL mode.
+
+    ``hide_parameters``: a statement's parameters can hold raw mail, addresses
+    and question text (PHI); errors and logs must show the SQL, never them.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # NullPool: SQLite connections are cheap, and a pooled connection must
         # never cross a fork (Celery prefork, the poller).
-        engine = sa_create_engine(url, poolclass=NullPool)
+        engine = sa_create_engine(
+            url,
+            poolclass=NullPool,
+        )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return sa_create_engine(url, pool_pre_ping=True)
+    return sa_create_engine(
+        url,
+        pool_pre_ping=True,
+    )
 
 
 @lru_cache(maxsize=8)
