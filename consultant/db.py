@@ -65,6 +65,7 @@ def create_engine(url: str) -> Engine:
         engine = sa_create_engine(
             url,
             poolclass=NullPool,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _tune_sqlite)
         return engine
@@ -73,6 +74,7 @@ def create_engine(url: str) -> Engine:
     return sa_create_engine(
         url,
         pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 
