@@ -18,10 +18,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,16 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402 - after the path fix above
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from consultant.db import engine_for  # noqa: E402
-from consultant.migrations import upgrade_database  # noqa: E402
+from tests.databases import LOCAL_POSTGRES_ADMIN_URL, throwaway_database  # noqa: E402
 
 CMS_DIR = ROOT.parent / "shared" / "data" / "cms"
 PTP_FILE = CMS_DIR / "ncci-ptp-practitioner-2024-07-01.csv.gz"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "CONSULTANT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("CONSULTANT_BENCH_POSTGRES_URL", LOCAL_POSTGRES_ADMIN_URL)
 
 # Runs in the child: import, then report the result and the child's own resource use.
 _CHILD = """
@@ -65,23 +58,6 @@ class ImportFigures:
     peak_rss_mb: float
 
 
-@contextmanager
-def throwaway_database(backend: str) -> Iterator[str]:
-    """A new migrated database on ``backend``, dropped afterwards; yields its URL."""
-    with tempfile.TemporaryDirectory() as folder:
-        if backend == "sqlite":
-            url = f"sqlite:///{Path(folder) / 'bench-codes.sqlite3'}"
-        else:
-            url = _create_postgres_database()
-        try:
-            upgrade_database(url)
-            yield url
-        finally:
-            engine_for(url).dispose()
-            if backend != "sqlite":
-                _drop_postgres_database(url)
-
-
 def import_in_child(url: str, path: Path) -> ImportFigures:
     """Import ``path`` into ``url`` in a fresh Python process and return its figures."""
     done = subprocess.run(
@@ -99,7 +75,7 @@ def bench_ptp_import(backends: list[str]) -> None:
     """PTP import on each backend: seconds (wall and CPU) and peak RSS of the importer."""
     print(f"PTP import of {PTP_FILE.name} (target: < 60 s, peak RSS < 300 MB)")
     for backend in backends:
-        with throwaway_database(backend) as url:
+        with throwaway_database(backend, POSTGRES_ADMIN_URL, "consultant_bench") as url:
             load_before = os.getloadavg()[0]
             figures = import_in_child(url, PTP_FILE)
             load_after = os.getloadavg()[0]
@@ -118,23 +94,6 @@ def main() -> None:
     backends = [b.strip() for b in arguments.backends.split(",") if b.strip()]
     bench_ptp_import(backends)
     bench_lookup(backends)
-
-
-def _create_postgres_database() -> str:
-    name = f"consultant_bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres_database(url: str) -> None:
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        name = make_url(url).database
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 # Ten codes asked about together whose pairs carry active and deleted PTP edits,
@@ -160,7 +119,7 @@ def bench_lookup(backends: list[str], rounds: int = 2000) -> None:
 
     print(f"Lookup of {len(LOOKUP_CODES)} codes with all pairwise edits (target: p99 < 5 ms)")
     for backend in backends:
-        with throwaway_database(backend) as url:
+        with throwaway_database(backend, POSTGRES_ADMIN_URL, "consultant_bench") as url:
             for name in LOOKUP_FILES:
                 import_file(url, CMS_DIR / name)
             if backend != "sqlite":

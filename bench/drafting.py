@@ -18,9 +18,7 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,13 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402 - after the path fix above
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402 - after the path fix above
 
 from consultant.codes.importers import import_file  # noqa: E402
 from consultant.consultations.drafting import draft_reply  # noqa: E402
-from consultant.db import engine_for, unit_of_work  # noqa: E402
-from consultant.migrations import upgrade_database  # noqa: E402
+from consultant.db import unit_of_work  # noqa: E402
+from tests.databases import LOCAL_POSTGRES_ADMIN_URL, throwaway_database  # noqa: E402
 
 CMS_DIR = ROOT.parent / "shared" / "data" / "cms"
 SHARED_FILES = (
@@ -44,9 +41,7 @@ SHARED_FILES = (
     "HCPC2025_OCT_ANWEB.xlsx",
     "ncci-ptp-practitioner-2024-07-01.csv.gz",
 )
-POSTGRES_ADMIN_URL = os.environ.get(
-    "CONSULTANT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("CONSULTANT_BENCH_POSTGRES_URL", LOCAL_POSTGRES_ADMIN_URL)
 # Codes coders often ask about together, in groups that share edits and add-ons.
 CODE_GROUPS = (
     ("63047", "63048", "69990"),
@@ -82,40 +77,13 @@ def questions(count: int) -> list[str]:
 @contextmanager
 def loaded_database(backend: str) -> Iterator[str]:
     """A throwaway database on ``backend`` with every shared CMS file imported."""
-    with tempfile.TemporaryDirectory() as folder:
-        if backend == "sqlite":
-            url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        else:
-            url = _create_postgres_database()
-        try:
-            upgrade_database(url)
-            for name in SHARED_FILES:
-                started = time.perf_counter()
-                result = import_file(url, CMS_DIR / name)
-                seconds = time.perf_counter() - started
-                print(f"  loaded {result.release_name}: {result.rows} rows in {seconds:.1f} s")
-            yield url
-        finally:
-            engine_for(url).dispose()
-            if backend != "sqlite":
-                _drop_postgres_database(url)
-
-
-def _create_postgres_database() -> str:
-    name = f"consultant_bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres_database(url: str) -> None:
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        name = make_url(url).database
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database(backend, POSTGRES_ADMIN_URL, "consultant_bench") as url:
+        for name in SHARED_FILES:
+            started = time.perf_counter()
+            result = import_file(url, CMS_DIR / name)
+            seconds = time.perf_counter() - started
+            print(f"  loaded {result.release_name}: {result.rows} rows in {seconds:.1f} s")
+        yield url
 
 
 def bench_drafts(url: str, count: int) -> None:

@@ -1,65 +1,25 @@
 """Test fixtures: real databases, on SQLite and on PostgreSQL.
 
 PostgreSQL is the server at 127.0.0.1:5432 (``CONSULTANT_TEST_POSTGRES_URL``
-overrides it); each test session makes throwaway databases there and drops
-them after. SQLite databases are temporary files.
+overrides it); each test makes a throwaway database there (tests/databases.py)
+and drops it after. SQLite databases are temporary files.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from consultant.db import engine_for
-from consultant.migrations import upgrade_database
+# make_database, drop_database and POSTGRES_ADMIN_URL are imported from here by other tests.
+from tests.databases import POSTGRES_ADMIN_URL, drop_database, make_database
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "CONSULTANT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+__all__ = ["POSTGRES_ADMIN_URL", "TEST_DATA_DIR", "drop_database", "make_database"]
+
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 CMS_DIR = SHARED_DIR / "data" / "cms"
 TEST_DATA_DIR = Path(__file__).resolve().parent / "data"
-
-
-def _create_postgres_database() -> str:
-    name = f"consultant_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres_database(url: str) -> None:
-    engine_for(url).dispose()
-    name = make_url(url).database
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def make_database(backend: str, tmp_path: Path) -> str:
-    """A new, migrated, empty database on ``backend``; returns its URL."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / f'consultant-{uuid.uuid4().hex[:8]}.sqlite3'}"
-    else:
-        url = _create_postgres_database()
-    upgrade_database(url)
-    return url
-
-
-def drop_database(url: str) -> None:
-    if url.startswith("postgresql"):
-        _drop_postgres_database(url)
-    else:
-        engine_for(url).dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
