@@ -41,8 +41,11 @@ _QUANTITY_AFTER = re.compile(
     r"percent|y/?o|kg|lbs?|seconds?)\b)",
     re.IGNORECASE,
 )
-# The first characters any modifier or unit form can start with, after optional blanks.
-_MAY_ATTACH = re.compile(r"[ \t]*(?:[A-Z0-9|(xX×*/]|" + DASH_CLASS + ")", re.ASCII)
+# The first characters any modifier or unit form can start with, after optional blanks. A
+# capital other than X starts only a two-character modifier ("RT"), never a word ("Street").
+_MAY_ATTACH = re.compile(
+    r"[ \t]*(?:[0-9|(xX×*/]|[A-Z][A-Z0-9](?![A-Za-z0-9])|" + DASH_CLASS + ")", re.ASCII
+)
 _CAPITAL_WORD = re.compile(r"[ \t]+[A-Z]{2,}\b")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)

@@ -143,7 +143,7 @@ def _candidates(
     spans = iter(taken_spans)
     taken = next(spans, None)
     for match in CANDIDATE.finditer(text):
-        start, end = match.span()
+        span = start, end = match.span()
         while taken is not None and taken[1] <= start:
             taken = next(spans, None)
         if taken is not None and taken[0] < end:
@@ -152,9 +152,9 @@ def _candidates(
         code = written.upper()
         system = code_system(code)
         if system is None:
-            aside.append(SetAside(written, (start, end), "no code has this shape"))
+            aside.append(SetAside(written, span, "no code has this shape"))
             continue
-        candidate = _Candidate(code, written, system, (start, end), read_attachments(text, end))
+        candidate = _Candidate(code, written, system, span, read_attachments(text, end))
         before = Preceding(text, start)
         _evidence(text, candidate, before, is_known)
         candidate.against = look_alike(text, start, end, before, streets)
