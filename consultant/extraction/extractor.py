@@ -170,9 +170,11 @@ def _candidates(
 
 def _link_ranges(text: str, candidates: list[_Candidate]) -> None:
     for index, (candidate, following) in enumerate(itertools.pairwise(candidates)):
-        if candidate.attachments.modifiers or candidate.attachments.units is not None:
+        attachments = candidate.attachments
+        if attachments.modifiers or attachments.units is not None:
             continue
-        other = range_end_after(text, *candidate.span, candidate.code)
+        start, end = candidate.span
+        other = range_end_after(text, start, end, candidate.code)
         # Only a connector stands between a range's ends: the end is the next candidate.
         if other is not None and following.span[0] == other[1]:
             candidate.range_end = index + 1
@@ -253,15 +255,17 @@ def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> N
             mentions[candidate.code] = mention
             extraction.codes.append(mention)
         mention.spans.append(candidate.span)
-        mention.add_on_mark = mention.add_on_mark or candidate.add_on_mark
-        for modifier in candidate.attachments.modifiers:
+        if candidate.add_on_mark:
+            mention.add_on_mark = True
+        attachments = candidate.attachments
+        for modifier in attachments.modifiers:
             if modifier not in mention.modifiers:
                 mention.modifiers.append(modifier)
         for reason in reasons:
             if reason not in mention.reasons:
                 mention.reasons.append(reason)
-        if candidate.attachments.units is not None:
-            mention.units_written.append(candidate.attachments.units)
+        if attachments.units is not None:
+            mention.units_written.append(attachments.units)
         if candidate.range_end is not None:
             end = candidates[candidate.range_end]
             extraction.ranges.append(
