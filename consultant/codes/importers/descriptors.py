@@ -19,6 +19,7 @@ from consultant.codes.importers.tabular import (
     after_preamble,
     delimited_rows,
     field_count,
+    parsed_rows,
 )
 from consultant.codes.importers.values import BadValue, looks_like_code, procedure_code, system_of
 from consultant.codes.models import DescriptorSource
@@ -30,22 +31,18 @@ SUMMARY_HEADER = ["code", "summary"]
 def read_licensed_cpt(source: Source) -> Iterator[ReadItem]:
     """Licensed CPT descriptors, ``code<TAB>descriptor``, after any title lines."""
     codes = KeySet("code")
+
+    def parse(_number: int, fields: list[str]) -> Iterator[Fact]:
+        field_count(fields, 2)
+        return _descriptor_facts(
+            fields[0], "\t".join(fields[1:]), DescriptorSource.LICENSED_CPT, codes
+        )
+
     for part in source.text_parts(ZIP_MEMBERS):
         rows = after_preamble(
             delimited_rows(part, "\t"), part.where, lambda f: looks_like_code(f[0].strip())
         )
-        for item in rows:
-            if isinstance(item, BadLine):
-                yield item
-                continue
-            number, fields = item
-            try:
-                field_count(fields, 2)
-                yield from _descriptor_facts(
-                    fields[0], "\t".join(fields[1:]), DescriptorSource.LICENSED_CPT, codes
-                )
-            except BadValue as exc:
-                yield BadLine(part.where, number, str(exc))
+        yield from parsed_rows(rows, part.where, parse)
 
 
 def read_summaries(source: Source) -> Iterator[ReadItem]:

@@ -29,7 +29,7 @@ from consultant.codes.importers.records import (
     ReadItem,
 )
 from consultant.codes.importers.sources import Source, TextPart
-from consultant.codes.importers.tabular import after_preamble
+from consultant.codes.importers.tabular import after_preamble, parsed_rows
 from consultant.codes.importers.values import (
     BadValue,
     choice,
@@ -136,32 +136,26 @@ def _shared_csv_rows(lines: Iterator[str], where: str) -> Iterator[_ParsedRow | 
 
 def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
     dates = _Dates(compact_date)
+
+    def parse(number: int, fields: list[str]) -> Iterator[_ParsedRow]:
+        if len(fields) < 6:
+            raise BadValue(f"{len(fields)} tab-separated fields where 7 are expected")
+        if fields[2].strip() not in ("", "*"):
+            raise BadValue(f"pre-1996 flag {fields[2]!r} is neither '*' nor empty")
+        yield (
+            number,
+            (
+                _code(fields[0].strip(), "Column 1"),
+                _code(fields[1].strip(), "Column 2"),
+                dates.iso(fields[3].strip(), "effective date"),
+                None if fields[4].strip() == "*" else dates.iso(fields[4].strip(), "deletion date"),
+                _modifier_indicator(fields[5]),
+                optional_text(fields[6]) if len(fields) > 6 else None,
+            ),
+        )
+
     rows = after_preamble(_text_rows(part), part.where, _looks_like_edit)
-    for item in rows:
-        if isinstance(item, BadLine):
-            yield item
-            continue
-        number, fields = item
-        try:
-            if len(fields) < 6:
-                raise BadValue(f"{len(fields)} tab-separated fields where 7 are expected")
-            if fields[2].strip() not in ("", "*"):
-                raise BadValue(f"pre-1996 flag {fields[2]!r} is neither '*' nor empty")
-            yield (
-                number,
-                (
-                    _code(fields[0].strip(), "Column 1"),
-                    _code(fields[1].strip(), "Column 2"),
-                    dates.iso(fields[3].strip(), "effective date"),
-                    None
-                    if fields[4].strip() == "*"
-                    else dates.iso(fields[4].strip(), "deletion date"),
-                    _modifier_indicator(fields[5]),
-                    optional_text(fields[6]) if len(fields) > 6 else None,
-                ),
-            )
-        except BadValue as exc:
-            yield BadLine(part.where, number, str(exc))
+    return parsed_rows(rows, part.where, parse)
 
 
 def _text_rows(part: TextPart) -> Iterator[tuple[int, list[str]]]:

@@ -9,8 +9,8 @@ must parse, so a malformed line is reported, never skipped as a title.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
-from typing import TypeAlias
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeAlias, TypeVar
 
 from consultant.codes.importers.records import BadLine, Fact, FactTable, ReadItem
 from consultant.codes.importers.sources import TextPart
@@ -21,6 +21,7 @@ MAX_PREAMBLE_LINES = 60
 
 Row: TypeAlias = tuple[int, list[str]]
 RowOrBad: TypeAlias = Row | BadLine
+Parsed = TypeVar("Parsed")
 
 
 def delimited_rows(part: TextPart, delimiter: str) -> Iterator[Row]:
@@ -60,6 +61,27 @@ def after_preamble(
         yield BadLine(where, 0, "the file holds no data rows")
 
 
+def parsed_rows(
+    rows: Iterator[RowOrBad],
+    where: str,
+    parse: Callable[[int, list[str]], Iterable[Parsed]],
+) -> Iterator[Parsed | BadLine]:
+    """What ``parse`` makes of each (line number, fields) row; a :class:`BadValue` is a bad line.
+
+    ``parse`` may yield several items for one row; any it yielded before the
+    :class:`BadValue` stand.
+    """
+    for item in rows:
+        if isinstance(item, BadLine):
+            yield item
+            continue
+        number, fields = item
+        try:
+            yield from parse(number, fields)
+        except BadValue as exc:
+            yield BadLine(where, number, str(exc))
+
+
 def parsed_facts(
     rows: Iterator[RowOrBad],
     where: str,
@@ -67,15 +89,7 @@ def parsed_facts(
     parse: Callable[[list[str]], tuple[object, ...]],
 ) -> Iterator[ReadItem]:
     """A fact per row through ``parse``; a :class:`BadValue` becomes a bad line."""
-    for item in rows:
-        if isinstance(item, BadLine):
-            yield item
-            continue
-        number, fields = item
-        try:
-            yield Fact(table, parse(fields))
-        except BadValue as exc:
-            yield BadLine(where, number, str(exc))
+    return parsed_rows(rows, where, lambda _number, fields: (Fact(table, parse(fields)),))
 
 
 def field_count(fields: list[str], at_least: int) -> None:
