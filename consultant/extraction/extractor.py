@@ -94,12 +94,9 @@ def _evidence(
     elif before.code_words():
         reasons.append("code context")
     mark = text[start - 1 : start] if start else ""
-    if (mark == "+" or mark == "#") and (start < 2 or not text[start - 2].isalnum()):
-        if mark == "+":
-            candidate.add_on_mark = True
-            reasons.append("add-on mark")
-        else:
-            reasons.append("# mark")
+    if mark in ("+", "#") and (start < 2 or not text[start - 2].isalnum()):
+        candidate.add_on_mark = mark == "+"
+        reasons.append("add-on mark" if mark == "+" else "# mark")
     if candidate.attachments.modifiers:
         reasons.append("modifier written")
     if candidate.attachments.units is not None:
@@ -173,8 +170,7 @@ def _link_ranges(text: str, candidates: list[_Candidate]) -> None:
         attachments = candidate.attachments
         if attachments.modifiers or attachments.units is not None:
             continue
-        start, end = candidate.span
-        other = range_end_after(text, start, end, candidate.code)
+        other = range_end_after(text, *candidate.span, candidate.code)
         # Only a connector stands between a range's ends: the end is the next candidate.
         if other is not None and following.span[0] == other[1]:
             candidate.range_end = index + 1
@@ -182,10 +178,7 @@ def _link_ranges(text: str, candidates: list[_Candidate]) -> None:
 
 def _lists(text: str, candidates: list[_Candidate]) -> list[list[int]]:
     """Runs of candidates joined only by list punctuation, conjunctions or a range connector."""
-    if not candidates:
-        return []
-    group = [0]
-    groups = [group]
+    groups: list[list[int]] = [[0]] if candidates else []
     for index, (previous, candidate) in enumerate(itertools.pairwise(candidates), start=1):
         gap_start = previous.attachments.end
         gap_end = candidate.span[0]
@@ -194,10 +187,9 @@ def _lists(text: str, candidates: list[_Candidate]) -> list[list[int]]:
             and _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
         )
         if joined:
-            group.append(index)
+            groups[-1].append(index)
         else:
-            group = [index]
-            groups.append(group)
+            groups.append([index])
     return groups
 
 
