@@ -29,6 +29,22 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+# Model, release kind and facts.json list of each table whose rows go in as they are.
+_TABLES: tuple[tuple[type[Any], str, str], ...] = (
+    (AddOnEdit, "addon", "addon"),
+    (PtpEdit, "ptp", "ptp"),
+    (MedicallyUnlikelyEdit, "mue", "mue"),
+    (FeeScheduleIndicator, "pfs", "pfs"),
+    (Code, "hcpcs", "hcpcs_codes"),
+    (Descriptor, "hcpcs", "hcpcs_descriptors"),
+)
+
+
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A facts.json row as model fields: the ``*_on`` values are dates."""
+    return {name: _date(value) if name.endswith("_on") else value for name, value in row.items()}
+
+
 def insert_test_facts(database_url: str) -> None:
     """Load tests/data/drafting/facts.json (rows copied from the shared CMS files) via the ORM."""
     data: dict[str, Any] = json.loads(FACTS_FILE.read_text())
@@ -45,46 +61,8 @@ def insert_test_facts(database_url: str) -> None:
             session.add(release)
             session.flush()
             ids[r["kind"]] = release.id
-        session.add_all(
-            AddOnEdit(
-                release_id=ids["addon"],
-                add_on_code=r["add_on_code"],
-                primary_code=r["primary_code"],
-                edit_type=r["edit_type"],
-                add_on_deleted_on=_date(r["add_on_deleted_on"]),
-                primary_deleted_on=_date(r["primary_deleted_on"]),
-                effective_on=_date(r["effective_on"]),
-                deleted_on=_date(r["deleted_on"]),
-                notes=r["notes"],
-            )
-            for r in data["addon"]
-        )
-        session.add_all(
-            PtpEdit(
-                release_id=ids["ptp"],
-                column_1=r["column_1"],
-                column_2=r["column_2"],
-                deleted_on=_date(r["deleted_on"]),
-                modifier_indicator=r["modifier_indicator"],
-                rationale=r["rationale"],
-            )
-            for r in data["ptp"]
-        )
-        session.add_all(MedicallyUnlikelyEdit(release_id=ids["mue"], **r) for r in data["mue"])
-        session.add_all(FeeScheduleIndicator(release_id=ids["pfs"], **r) for r in data["pfs"])
-        session.add_all(
-            Code(
-                release_id=ids["hcpcs"],
-                code=r["code"],
-                system=r["system"],
-                status=r["status"],
-                added_on=_date(r["added_on"]),
-                deleted_on=_date(r["deleted_on"]),
-                replaced_by=r["replaced_by"],
-            )
-            for r in data["hcpcs_codes"]
-        )
-        session.add_all(Descriptor(release_id=ids["hcpcs"], **r) for r in data["hcpcs_descriptors"])
+        for model, kind, rows in _TABLES:
+            session.add_all(model(release_id=ids[kind], **_fields(r)) for r in data[rows])
         session.add_all(
             Descriptor(release_id=ids["summary"], code=r["code"], source="summary", text=r["text"])
             for r in data["summaries"]
