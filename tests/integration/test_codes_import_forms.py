@@ -40,6 +40,18 @@ def stored(url: str, release: str, table: str, columns: str) -> list[tuple[objec
     return sorted(tuple("" if v is None else str(v) for v in row) for row in rows)
 
 
+def assert_same_facts(
+    url: str, form: Path, subset: Path, table: str, columns: str, rows: int
+) -> None:
+    """Import the published ``form`` and the shared ``subset``: the same ``rows`` facts each."""
+    published = import_file(url, form)
+    shared = import_file(url, subset)
+    assert published.rows == shared.rows == rows
+    assert stored(url, published.release_name, table, columns) == stored(
+        url, shared.release_name, table, columns
+    )
+
+
 def shared_subset(source: Path, target: Path, keep: Iterable[tuple[str, ...]], width: int) -> Path:
     """Write the shared file's header and the rows whose first ``width`` fields are in ``keep``."""
     wanted = set(keep)
@@ -107,13 +119,8 @@ def test_mue_csv_with_header_lines_imports_the_shared_facts(
     subset = shared_subset(
         cms_dir / "ncci-mue-practitioner-2024-07-01.csv", tmp_path / "mue-2024-07-01.csv", keys, 1
     )
-    published = import_file(database_url, form)
-    shared = import_file(database_url, subset)
     columns = "code, value, adjudication_indicator, rationale"
-    assert published.rows == shared.rows == 6
-    assert stored(database_url, published.release_name, "mue", columns) == stored(
-        database_url, shared.release_name, "mue", columns
-    )
+    assert_same_facts(database_url, form, subset, "mue", columns, 6)
 
 
 def aoc_rows() -> list[list[str]]:
@@ -147,16 +154,11 @@ def test_addon_fixed_width_and_xlsx_import_the_shared_facts(
         {(r[0], r[1]) for r in rows},
         2,
     )
-    published = import_file(database_url, path)
-    shared = import_file(database_url, subset)
-    assert published.rows == shared.rows == 12
     columns = (
         "add_on_code, primary_code, edit_type, add_on_deleted_on, primary_deleted_on, "
         "effective_on, deleted_on, notes"
     )
-    assert stored(database_url, published.release_name, "addon_edit", columns) == stored(
-        database_url, shared.release_name, "addon_edit", columns
-    )
+    assert_same_facts(database_url, path, subset, "addon_edit", columns, 12)
 
 
 @pytest.mark.parametrize("zipped", [False, True])
@@ -174,16 +176,11 @@ def test_pprrvu_imports_the_shared_indicators_and_never_its_description(
     subset = shared_subset(
         cms_dir / "pfs-indicators-2024-07.csv", tmp_path / "pfs-subset-2024-07.csv", keys, 2
     )
-    published = import_file(database_url, path)
-    shared = import_file(database_url, subset)
-    assert published.rows == shared.rows == 9
     columns = (
         "code, modifier, status, pctc, global_days, mult_proc, bilat_surg, asst_surg, co_surg, "
         "team_surg, endo_base"
     )
-    assert stored(database_url, published.release_name, "fee_schedule_indicator", columns) == (
-        stored(database_url, shared.release_name, "fee_schedule_indicator", columns)
-    )
+    assert_same_facts(database_url, path, subset, "fee_schedule_indicator", columns, 9)
     with engine_for(database_url).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM descriptor")).scalar() == 0
         dump = connection.execute(sa.text("SELECT * FROM fee_schedule_indicator")).all()
