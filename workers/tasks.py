@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from consultant.config import get_settings
-from consultant.consultations.ingest import IngestFailedError, run_ingest
+from consultant.consultations.ingest import IngestFailedError, run_ingest, run_ingest_batch
 from consultant.db import unit_of_work
 from consultant.mail import requeue as requeue_service
 from workers.app import app
@@ -37,6 +37,31 @@ def ingest(self: Any, inbound_id: int) -> str | None:
         delay = RETRY_BACKOFF[min(self.request.retries, len(RETRY_BACKOFF) - 1)]
         raise self.retry(countdown=delay, exc=None) from None
     return outcome.disposition
+
+
+@app.task(name="workers.tasks.ingest_batch", acks_late=True)  # type: ignore[untyped-decorator]
+def ingest_batch(inbound_ids: list[int]) -> dict[str, int]:
+    """Ingest several ledger rows in one task (the poller sends one per stored batch).
+
+    Each row still has its own transactions, so one bad email never blocks
+    the others; a row that failed without being parked is retried on its
+    own, through :func:`ingest` and its backoff.
+    """
+    settings = get_settings()
+    done = run_ingest_batch(settings.resolved_database_url, [int(i) for i in inbound_ids], settings)
+    for failure in done.failures:
+        if not failure.parked:
+            _retry_alone(failure.inbound_id)
+    return {"done": len(done.outcomes), "failed": len(done.failures)}
+
+
+def _retry_alone(inbound_id: int) -> None:
+    try:
+        ingest.apply_async(args=[inbound_id], countdown=RETRY_BACKOFF[0])
+    except Exception as exc:  # the broker is down: the row is "stored", the sweeper has it
+        logger.warning(
+            "retry of inbound %d not queued (%s); the sweeper will", inbound_id, type(exc).__name__
+        )
 
 
 @app.task(name="workers.tasks.sweep_stuck", acks_late=True)  # type: ignore[untyped-decorator]

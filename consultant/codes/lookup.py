@@ -85,15 +85,20 @@ def look_up_codes(
     *,
     release: str | None = None,
     today: dt.date | None = None,
+    releases: dict[str, ReleaseRef] | None = None,
 ) -> LookupResult:
     """Every fact the loaded releases hold on ``codes`` and the PTP edits between each pair.
 
     ``today`` decides which edits are in force (default: the current date). An
     edit is in force from its effective date through its deletion date.
+    ``releases``: the answering releases as :func:`current_releases` gave them
+    a moment ago, for a caller drafting many replies in a row (ignored when
+    ``release`` names one).
     """
     today = today or dt.date.today()
     wanted = normalize_codes(codes)
-    releases = current_releases(session, release)
+    if releases is None or release is not None:
+        releases = current_releases(session, release)
     if not wanted:
         return LookupResult(codes=(), pair_edits=(), past_pair_edits=())
     used: dict[int, ReleaseRef] = {}

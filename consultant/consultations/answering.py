@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from consultant.accounts.models import Account
+from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import (
     CONSULTATION_CREATED,
     CONSULTATION_FOLLOW_UP,
     DRAFT_CREATED,
-    record_event,
 )
 from consultant.config import Settings
-from consultant.consultations.drafting import draft_reply
+from consultant.consultations.claiming import ClaimedRow
+from consultant.consultations.drafting import CodeData, draft_reply
 from consultant.consultations.models import (
     Consultation,
     ConsultationMessage,
@@ -30,9 +31,44 @@ from consultant.consultations.models import (
     DraftKind,
     DraftStatus,
 )
+from consultant.consultations.senders import KnownAccount
 from consultant.consultations.threading_lookup import find_consultation
-from consultant.mail.models import InboundMessage
 from consultant.mail.parsing import ParsedMessage
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Plain Core statements, built once: these rows need nothing the ORM adds
+# (no relationships to load, no identity map), and a flush of three new
+# objects costs several times the round trips it sends.
+_consultation, _message = _table(Consultation), _table(ConsultationMessage)
+_draft, _event = _table(Draft), _table(AccountEvent)
+_NEW_CONSULTATION = insert(_consultation).returning(_consultation.c.id)
+_NEW_MESSAGE = insert(_message)
+_NEW_DRAFT = insert(_draft).returning(_draft.c.id)
+_NEW_EVENT = insert(_event)
+_EARLIER_TEXTS = (
+    select(_message.c.new_text)
+    .where(_message.c.consultation_id == bindparam("consultation_id"))
+    .order_by(_message.c.id)
+)
+_STALE_PENDING = (
+    update(_draft)
+    .where(
+        _draft.c.consultation_id == bindparam("thread_id"),
+        _draft.c.status == DraftStatus.PENDING.value,
+    )
+    .values(status=DraftStatus.STALE.value, updated_at=bindparam("now"))
+)
+_TOUCH_CONSULTATION = (
+    update(_consultation)
+    .where(_consultation.c.id == bindparam("thread_id"))
+    .values(updated_at=bindparam("now"))
+)
 
 
 @dataclass(frozen=True)
@@ -46,13 +82,15 @@ class Answered:
 
 def answer_question(
     session: Session,
-    row: InboundMessage,
+    row: ClaimedRow,
     parsed: ParsedMessage,
-    account: Account | None,
+    account: KnownAccount | None,
     settings: Settings,
+    code_data: CodeData | None = None,
 ) -> Answered:
     """Record ``parsed`` on its consultation (new or found by threading) and draft a reply."""
     sender = parsed.from_address or ""
+    connection = session.connection()
     consultation = find_consultation(session, parsed, settings.secret_key)
     earlier: tuple[str, ...] = ()
     if consultation is not None:
@@ -60,67 +98,78 @@ def answer_question(
         # follow-ups arriving together cannot both leave a pending draft.
         session.refresh(consultation, with_for_update=True)
         earlier = tuple(
-            session.scalars(
-                select(ConsultationMessage.new_text)
-                .where(ConsultationMessage.consultation_id == consultation.id)
-                .order_by(ConsultationMessage.id)
-            )
+            connection.execute(_EARLIER_TEXTS, {"consultation_id": consultation.id}).scalars()
         )
-    # Draft before writing anything: the drafting queries then find nothing to
-    # autoflush, and every row below is written in one flush.
+    # Draft before writing anything: a failed draft leaves nothing to roll back.
     reply = draft_reply(
         session,
         parsed.new_text,
         subject=parsed.subject or "",
         earlier_messages=earlier,
         account=account,
+        code_data=code_data,
     )
     if consultation is None:
         disposition = "accepted"
-        consultation = Consultation(
-            account_id=account.id if account is not None else None,
-            asker_address=sender,
-            subject=parsed.subject or "",
-        )
-        session.add(consultation)
+        consultation_id = connection.execute(
+            _NEW_CONSULTATION,
+            {
+                "account_id": account.id if account is not None else None,
+                "asker_address": sender,
+                "subject": parsed.subject or "",
+                "status": "open",
+            },
+        ).scalar_one()
     else:
         disposition = "follow_up"
-        now = dt.datetime.now(dt.UTC)
-        consultation.updated_at = now
-        session.execute(
-            update(Draft)
-            .where(
-                Draft.consultation_id == consultation.id,
-                Draft.status == DraftStatus.PENDING.value,
-            )
-            .values(status=DraftStatus.STALE.value, updated_at=now)
-        )
-    message = ConsultationMessage(
-        consultation=consultation,
-        inbound_message_id=row.id,
-        content_sha256=row.sha256,
-        message_id_header=parsed.message_id,
-        sender_address=sender,
-        new_text=parsed.new_text,
+        consultation_id = consultation.id
+        stamp = {"thread_id": consultation_id, "now": dt.datetime.now(dt.UTC)}
+        connection.execute(_TOUCH_CONSULTATION, stamp)
+        connection.execute(_STALE_PENDING, stamp)
+    connection.execute(
+        _NEW_MESSAGE,
+        {
+            "consultation_id": consultation_id,
+            "inbound_message_id": row.id,
+            "content_sha256": row.sha256,
+            "message_id_header": parsed.message_id,
+            "sender_address": sender,
+            "new_text": parsed.new_text,
+        },
     )
-    draft = Draft(
-        consultation=consultation,
-        inbound_message_id=row.id,
-        kind=DraftKind.ANSWER.value,
-        status=DraftStatus.PENDING.value,
-        to_address=sender,
-        subject=reply.subject,
-        body_text=reply.text,
-        body_html=reply.html,
-        template=reply.template,
-        facts=reply.facts,
-    )
-    session.add_all([message, draft])
-    session.flush()
+    draft_id = connection.execute(
+        _NEW_DRAFT,
+        {
+            "consultation_id": consultation_id,
+            "inbound_message_id": row.id,
+            "kind": DraftKind.ANSWER.value,
+            "status": DraftStatus.PENDING.value,
+            "to_address": sender,
+            "subject": reply.subject,
+            "body_text": reply.text,
+            "body_html": reply.html,
+            "template": reply.template,
+            "facts": reply.facts,
+        },
+    ).scalar_one()
     if account is not None:
+        # The account's history (ids only), as accounts.services.record_event writes it.
         tag = CONSULTATION_CREATED if disposition == "accepted" else CONSULTATION_FOLLOW_UP
-        record_event(session, account.id, tag, consultation_id=consultation.id, inbound_id=row.id)
-        record_event(
-            session, account.id, DRAFT_CREATED, consultation_id=consultation.id, draft_id=draft.id
+        connection.execute(
+            _NEW_EVENT,
+            [
+                {
+                    "account_id": account.id,
+                    "tag": tag,
+                    "consultation_id": consultation_id,
+                    "additional": {"inbound_id": row.id},
+                },
+                {
+                    "account_id": account.id,
+                    "tag": DRAFT_CREATED,
+                    "consultation_id": consultation_id,
+                    "additional": {"draft_id": draft_id},
+                },
+            ],
         )
-    return Answered(disposition, consultation.id, draft.id)
+    return Answered(disposition, int(consultation_id), int(draft_id))

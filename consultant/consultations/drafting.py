@@ -15,11 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from sqlalchemy.orm import Session
 
+from consultant.codes.facts import ReleaseRef
 from consultant.codes.known import known_code_set
-from consultant.codes.lookup import look_up_codes
+from consultant.codes.lookup import current_releases, look_up_codes
 from consultant.consultations.drafting_facts import QuestionCodes, WrittenCode, build_facts
 from consultant.extraction import Extraction, extract
 
@@ -50,6 +51,24 @@ class DraftReply:
     facts: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class CodeData:
+    """The loaded code knowledge as one moment saw it, for drafting many replies in a row.
+
+    A batch of ingests reads it once instead of once per reply; a release
+    loaded meanwhile is used from the next batch on, as if those messages had
+    arrived a moment earlier.
+    """
+
+    known_codes: frozenset[str]
+    releases: dict[str, ReleaseRef]
+
+
+def load_code_data(session: Session) -> CodeData:
+    """The code knowledge now: every known code (cached per process) and the answering releases."""
+    return CodeData(known_code_set(session), current_releases(session))
+
+
 def draft_reply(
     session: Session,
     question_text: str,
@@ -58,20 +77,27 @@ def draft_reply(
     earlier_messages: Sequence[str] = (),
     account: Addressee | None = None,
     release: str | None = None,
+    code_data: CodeData | None = None,
 ) -> DraftReply:
     """The reply to ``question_text`` (new text only), ready for a reviewer.
 
     ``earlier_messages`` are the thread's earlier question texts, oldest first:
     when the new text names no code, the latest earlier message that does
-    supplies them (a follow-up such as "and with modifier 59?").
+    supplies them (a follow-up such as "and with modifier 59?"). ``code_data``
+    (from :func:`load_code_data`) saves reading the code knowledge again.
     """
     # The codes the data knows make the extractor surer of bare numbers; cached per process.
-    known = known_code_set(session)
+    known = code_data.known_codes if code_data is not None else known_code_set(session)
     question = question_codes(question_text, earlier_messages, known or None)
     if not question.codes:
         facts = build_empty_facts(question)
     else:
-        result = look_up_codes(session, [w.code for w in question.codes], release=release)
+        result = look_up_codes(
+            session,
+            [w.code for w in question.codes],
+            release=release,
+            releases=code_data.releases if code_data is not None else None,
+        )
         facts = build_facts(question, result)
     name = account.name if account is not None else None
     return render_reply(facts, question_text=question_text, subject=subject, greeting_name=name)
@@ -130,13 +156,12 @@ def render_reply(
         "question_lines": lines[:QUOTED_LINES],
         "question_cut": len(lines) > QUOTED_LINES,
     }
-    env = _environment()
-    rendered_subject = env.get_template(f"{template}/subject.txt").render(context)
+    rendered_subject = _template(f"{template}/subject.txt").render(context)
     return DraftReply(
         # One line whatever the template does: a subject must never inject a header.
         subject=_LINE_BREAKS.sub("", rendered_subject).strip(),
-        text=env.get_template(f"{template}/body.txt").render(context),
-        html=env.get_template(f"{template}/body.html").render(context),
+        text=_template(f"{template}/body.txt").render(context),
+        html=_template(f"{template}/body.html").render(context),
         template=template,
         facts=facts,
     )
@@ -167,6 +192,13 @@ def _environment() -> Environment:
     )
     env.filters["sentence"] = as_sentence
     return env
+
+
+@lru_cache(maxsize=16)
+def _template(name: str) -> Template:
+    # Compiled once per process; the environment would otherwise check the
+    # file's modification time on every render.
+    return _environment().get_template(name)
 
 
 def as_sentence(value: object) -> str:

@@ -1,31 +1,53 @@
-"""Ingest one ledger row: parse, run the inbound rules, thread, draft (DESIGN section 3).
+"""Ingest ledger rows: parse, run the inbound rules, thread, draft (DESIGN section 3).
 
-:func:`run_ingest` is the boundary a task calls with a row id. It owns the
-transactions: one for the whole ingest, so the disposition, the consultation
-message and the draft become visible together or not at all, and another to
-record a failure. Idempotency: the first statement only matches a row still
-"stored" or "ingesting", and it is an UPDATE, so it also takes the row's write
-lock (PostgreSQL) or the database write lock (SQLite) before anything is read;
-a second run of the same row waits, then finds it "done" and does nothing.
-Unique keys back this up. Nothing here sends mail, and nothing logs mail
-content: ids, dispositions and exception class names only.
+:func:`run_ingest_batch` is the boundary a task calls with row ids (and
+:func:`run_ingest` with one). Each row gets its own transactions, so one bad
+email never blocks the others:
+
+1. the claim (:mod:`consultant.consultations.claiming`) counts the attempt and
+   is committed before any work, so a run killed outright still counts, and a
+   row that killed its worker three times is parked instead of retried;
+2. the work: the status guard locks the row (a second run of the same row
+   waits, then finds it done), then disposition, consultation message and
+   draft are written and become visible together at commit, or not at all. The
+   claim of the next row of the batch rides on this commit, which saves a
+   commit per message;
+3. on failure, another transaction records it (parking at the last attempt).
+
+A batch keeps one database connection, reads the code knowledge once, and
+remembers the accounts it found: a batch lasts well under a second. On
+PostgreSQL its commits do not wait for the disk (``synchronous_commit`` off):
+everything ingest writes can be made again from the ledger row, which the
+poller committed durably, so a database crash can only undo recent ingests,
+leaving their rows "stored" or "ingesting" for the sweeper to run again.
+Unique keys back up the status guard. Nothing here sends mail, and nothing
+logs mail content: ids, dispositions and exception class names only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from consultant.accounts.models import Account
-from consultant.accounts.services import account_for_address
 from consultant.config import Settings, get_settings
 from consultant.consultations.answering import answer_question
+from consultant.consultations.batch_connection import BatchConnection, transaction
+from consultant.consultations.claiming import (
+    MAX_ATTEMPTS,
+    Claim,
+    ClaimedRow,
+    claim,
+    lock_claimed,
+)
+from consultant.consultations.drafting import CodeData, load_code_data
 from consultant.consultations.notice_drafts import draft_invitation, draft_too_large
+from consultant.consultations.senders import KnownAccount, SenderAccounts
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage, InboundStatus
 from consultant.mail.parsing import ParsedMessage, parse_message
@@ -33,14 +55,25 @@ from consultant.mail.rules import InboundContext, run_inbound_chain
 
 logger = logging.getLogger(__name__)
 
-#: After this many failed runs a row is parked for an operator (``consultant requeue``).
-MAX_ATTEMPTS = 3
+__all__ = ["MAX_ATTEMPTS", "IngestFailedError", "IngestOutcome", "run_ingest", "run_ingest_batch"]
+
 #: RFC 5321's limit; a longer "address" is junk, never worth an invitation.
 MAX_ADDRESS_LENGTH = 320
 #: Rules that mark mail no person wrote; such mail never gets a drafted reply.
 AUTOMATED_MAIL_RULES = frozenset({"loop", "bounce", "auto_reply", "bulk"})
-#: Dispositions whose message became part of a consultation.
-ACCEPTED_DISPOSITIONS = ("accepted", "follow_up")
+
+_inbound = InboundMessage.__table__
+assert isinstance(_inbound, Table)
+_FINISH = (
+    update(_inbound)
+    .where(_inbound.c.id == bindparam("row_id"))
+    .values(
+        status=InboundStatus.DONE,
+        disposition=bindparam("disposition"),
+        rule_hits=bindparam("rule_hits"),
+        last_error=None,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -63,86 +96,154 @@ class IngestFailedError(Exception):
         self.reason = reason
 
 
+@dataclass
+class BatchOutcome:
+    """What a batch did: one outcome per row done (or found done), one error per failure."""
+
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+    failures: list[IngestFailedError] = field(default_factory=list)
+
+
+@dataclass
+class _BatchState:
+    """Read once per batch and reused by each of its rows."""
+
+    accounts: SenderAccounts = field(default_factory=SenderAccounts)
+    code_data: CodeData | None = None
+
+
 def run_ingest(
     database_url: str, inbound_id: int, settings: Settings | None = None
 ) -> IngestOutcome:
-    """Ingest ledger row ``inbound_id`` in its own transaction; idempotent.
+    """Ingest ledger row ``inbound_id``; idempotent.
 
     Raises IngestFailedError after recording the failure (parking the row at
-    the MAX_ATTEMPTS-th failure); the caller decides whether to retry.
+    the MAX_ATTEMPTS-th attempt); the caller decides whether to retry.
+    """
+    done = run_ingest_batch(database_url, [inbound_id], settings)
+    if done.failures:
+        raise done.failures[0]
+    return done.outcomes[0]
+
+
+def run_ingest_batch(
+    database_url: str, inbound_ids: Sequence[int], settings: Settings | None = None
+) -> BatchOutcome:
+    """Ingest each ledger row of ``inbound_ids``, in order, each in its own transactions.
+
+    A row that fails is recorded (and parked at its last attempt) and the
+    batch goes on; the caller decides whether to retry the failed ones.
     """
     settings = settings or get_settings()
+    result = BatchOutcome()
+    state = _BatchState()
+    ids = list(dict.fromkeys(int(i) for i in inbound_ids))  # a repeated id is one row
+    claims: dict[int, Claim] = {}  # committed claims, by row id
+    with BatchConnection(database_url) as link:
+        for position, inbound_id in enumerate(ids):
+            if inbound_id not in claims:
+                with transaction(link.connection()) as session:
+                    claims[inbound_id] = claim(session.connection(), inbound_id)
+            taken = claims.pop(inbound_id)
+            if taken.row is None:
+                if taken.parked_reason is not None:
+                    logger.warning("inbound %d parked: %s", inbound_id, taken.parked_reason)
+                    result.failures.append(IngestFailedError(inbound_id, True, taken.parked_reason))
+                else:
+                    result.outcomes.append(IngestOutcome(inbound_id, None))
+                continue
+            following = ids[position + 1] if position + 1 < len(ids) else None
+            try:
+                outcome, next_claim = _work_on(link, taken.row, following, settings, state)
+            except Exception as exc:
+                link.discard()  # the failure may have broken the connection
+                result.failures.append(_record_failure(database_url, inbound_id, exc))
+                continue
+            if following is not None and next_claim is not None:
+                claims[following] = next_claim
+            result.outcomes.append(outcome)
+    return result
+
+
+def _work_on(
+    link: BatchConnection,
+    row: ClaimedRow,
+    following: int | None,
+    settings: Settings,
+    state: _BatchState,
+) -> tuple[IngestOutcome, Claim | None]:
+    """Ingest a claimed row in one transaction, which also claims the ``following`` row."""
+
+    def attempt() -> tuple[IngestOutcome, Claim | None]:
+        with transaction(link.connection()) as session:
+            outcome = _ingest_claimed(session, row, settings, state)
+            next_claim = None if following is None else claim(session.connection(), following)
+        return outcome, next_claim
+
     try:
-        try:
-            with unit_of_work(database_url) as session:
-                return ingest_inbound(session, inbound_id, settings)
-        except IntegrityError:
-            # A concurrent run (a redelivered message, the same bytes in another
-            # row) won a unique key first; running again sees its committed result.
-            with unit_of_work(database_url) as session:
-                return ingest_inbound(session, inbound_id, settings)
-    except Exception as exc:
-        reason = type(exc).__name__
-        with unit_of_work(database_url) as session:
-            parked = record_failure(session, inbound_id, reason)
-        logger.warning("ingest of inbound %d failed (%s), parked=%s", inbound_id, reason, parked)
-        raise IngestFailedError(inbound_id, parked, reason) from exc
+        return attempt()
+    except IntegrityError:
+        # A concurrent run (a redelivered message, the same bytes in another
+        # row) won a unique key first; running again sees its committed result.
+        return attempt()
 
 
-def ingest_inbound(session: Session, inbound_id: int, settings: Settings) -> IngestOutcome:
-    """Decide what ledger row ``inbound_id`` is and record it; a no-op if already done."""
-    # One round trip claims, locks and loads the row (RETURNING: PostgreSQL, SQLite >= 3.35).
-    row = session.scalars(
-        update(InboundMessage)
-        .where(
-            InboundMessage.id == inbound_id,
-            InboundMessage.status.in_((InboundStatus.STORED, InboundStatus.INGESTING)),
-        )
-        .values(status=InboundStatus.INGESTING)
-        .returning(InboundMessage)
-    ).one_or_none()
-    if row is None:
-        return IngestOutcome(inbound_id, None)
+def _ingest_claimed(
+    session: Session, row: ClaimedRow, settings: Settings, state: _BatchState
+) -> IngestOutcome:
+    """Decide what the claimed row is and record it; a no-op if it is done meanwhile."""
+    connection = session.connection()
+    is_duplicate = lock_claimed(connection, row)
+    if is_duplicate is None:
+        return IngestOutcome(row.id, None)
     parsed = parse_message(row.raw) if row.raw is not None else None
     # A message over the size cap was never downloaded: only its headers were
     # fetched, enough to know whom to ask for a smaller one.
     envelope = parsed or (parse_message(row.headers) if row.headers else None)
     sender = envelope.from_address if envelope is not None else None
-    account = account_for_address(session, sender)
+    account = state.accounts.account_of(connection, sender)
     context = InboundContext(
         our_address=settings.reply_from,
         raw_size=row.size,
         max_bytes=settings.max_message_bytes,
-        is_duplicate=_is_duplicate(session, row),
+        is_duplicate=is_duplicate,
         is_known_sender=account is not None,
         loop_marker=settings.reply_from,
     )
     # For mail over the cap the rules see the headers, so an oversized bounce or
     # newsletter is still told apart from a person's question.
     chain = run_inbound_chain(parsed or envelope, context)
-    row.rule_hits = [{"rule": hit.rule, "reason": hit.reason} for hit in chain.hits]
     fired = {hit.rule for hit in chain.hits}
-    outcome = _act_on(session, row, parsed, envelope, account, chain.disposition, fired, settings)
-    row.disposition = outcome.disposition
-    row.status = InboundStatus.DONE
-    row.last_error = None
-    session.flush()
-    logger.info("inbound %d ingested: %s", inbound_id, outcome.disposition)
+    outcome = _act_on(
+        session, row, parsed, envelope, account, chain.disposition, fired, settings, state
+    )
+    connection.execute(
+        _FINISH,
+        {
+            "row_id": row.id,
+            "disposition": outcome.disposition,
+            "rule_hits": [{"rule": hit.rule, "reason": hit.reason} for hit in chain.hits],
+        },
+    )
+    logger.info("inbound %d ingested: %s", row.id, outcome.disposition)
     return outcome
 
 
 def _act_on(
     session: Session,
-    row: InboundMessage,
+    row: ClaimedRow,
     parsed: ParsedMessage | None,
     envelope: ParsedMessage | None,
-    account: Account | None,
+    account: KnownAccount | None,
     disposition: str,
     fired: set[str],
     settings: Settings,
+    state: _BatchState,
 ) -> IngestOutcome:
     if disposition == "accepted" and parsed is not None:
-        answered = answer_question(session, row, parsed, account, settings)
+        if state.code_data is None:
+            state.code_data = load_code_data(session)
+        answered = answer_question(session, row, parsed, account, settings, state.code_data)
         return IngestOutcome(
             row.id, answered.disposition, answered.consultation_id, answered.draft_id
         )
@@ -163,28 +264,24 @@ def _act_on(
     return IngestOutcome(row.id, disposition, None, draft.id if draft is not None else None)
 
 
-def _is_duplicate(session: Session, row: InboundMessage) -> bool:
-    # Same bytes already accepted from another ledger row (a second delivery,
-    # a copy in two folders). A reused Message-ID with other bytes is not one.
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    InboundMessage.sha256 == row.sha256,
-                    InboundMessage.id != row.id,
-                    InboundMessage.disposition.in_(ACCEPTED_DISPOSITIONS),
-                )
-            )
-        )
-    )
+def _record_failure(database_url: str, inbound_id: int, exc: Exception) -> IngestFailedError:
+    reason = type(exc).__name__
+    with unit_of_work(database_url) as session:
+        parked = record_failure(session, inbound_id, reason)
+    logger.warning("ingest of inbound %d failed (%s), parked=%s", inbound_id, reason, parked)
+    error = IngestFailedError(inbound_id, parked, reason)
+    error.__cause__ = exc
+    return error
 
 
 def record_failure(session: Session, inbound_id: int, reason: str) -> bool:
-    """Count a failed run on the row; park it at MAX_ATTEMPTS. Returns whether it is parked."""
+    """Record a failed run on the row (its claim counted the attempt); park it at the last.
+
+    Returns whether the row is parked.
+    """
     row = session.get(InboundMessage, inbound_id)
-    if row is None or row.status == InboundStatus.DONE:
-        return False
-    row.attempts = (row.attempts or 0) + 1
+    if row is None or row.status in (InboundStatus.DONE, InboundStatus.PARKED):
+        return row is not None and row.status == InboundStatus.PARKED
     row.last_error = f"{reason} at {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"
     row.status = InboundStatus.PARKED if row.attempts >= MAX_ATTEMPTS else InboundStatus.STORED
     session.flush()

@@ -2,7 +2,8 @@
 
 One step per batch, in this order, so that a crash at any point loses and
 duplicates nothing: store the raw bytes and a ledger row keyed by (mailbox,
-UIDVALIDITY, UID), commit, enqueue ``ingest(id)`` after the commit, then move
+UIDVALIDITY, UID), commit, enqueue ``ingest`` for the batch's ids after the
+commit (one message per batch where the queue takes many ids), then move
 the messages to the Processed folder. A message stored but not moved (a crash
 in between) is seen again on the next pass: its key is in the ledger, so it is
 only moved. Logs carry counts, UIDs and row ids: never a subject, an address
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from consultant.config import Settings
-from consultant.db import unit_of_work
+from consultant.db import after_commit, unit_of_work
 from consultant.mail.ledger import (
     load_mailbox_state,
     record_inbound,
@@ -30,7 +31,7 @@ from consultant.mail.sources import (
     MailboxUnavailable,
     PendingMessage,
 )
-from consultant.queue import TaskQueue, default_task_queue, enqueue_after_commit
+from consultant.queue import TaskQueue, default_task_queue
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,25 @@ class _LoggedQueue:
         except Exception as exc:  # the broker, or the queue module, is unavailable
             log.warning(
                 "enqueue of %s for inbound %d failed (%s)", task_name, row_id, type(exc).__name__
+            )
+
+    def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
+        """All the rows of a batch: in few messages where the queue can (``enqueue_many``)."""
+        try:
+            queue = self._queue or default_task_queue()
+            enqueue_many = getattr(queue, "enqueue_many", None)
+        except Exception as exc:  # the queue module is unavailable
+            log.warning("enqueue of %s failed (%s)", task_name, type(exc).__name__)
+            return
+        if enqueue_many is None:
+            for row_id in row_ids:
+                self.enqueue(task_name, row_id)
+            return
+        try:
+            enqueue_many(task_name, list(row_ids))
+        except Exception as exc:  # the broker is unavailable
+            log.warning(
+                "enqueue of %s for %d rows failed (%s)", task_name, len(row_ids), type(exc).__name__
             )
 
 
@@ -141,7 +161,7 @@ def _take_batch(
     database_url: str,
     source: MailboxSource,
     settings: Settings,
-    queue: TaskQueue,
+    queue: _LoggedQueue,
     batch: Sequence[PendingMessage],
     *,
     uidvalidity: int,
@@ -162,6 +182,7 @@ def _take_batch(
     hashes = {uid: hashlib.sha256(raw).hexdigest() for uid, raw in bodies.items()}
     hashes.update({uid: hashlib.sha256(head).hexdigest() for uid, head in headers.items()})
     handled = set(already)
+    stored: list[int] = []
     with unit_of_work(database_url) as session:
         suspects = [uid for uid in hashes if uid < dedupe_below]
         seen = stored_hashes(session, mailbox, (hashes[uid] for uid in suspects))
@@ -190,7 +211,9 @@ def _take_batch(
                 report.too_large += 1
             else:
                 report.stored += 1
-            enqueue_after_commit(session, INGEST_TASK, row_id, queue)
+            stored.append(row_id)
+        if stored:
+            after_commit(session, lambda: queue.enqueue_many(INGEST_TASK, stored))
         if save_state and batch:
             save_watermark(session, mailbox, uidvalidity, max(m.uid for m in batch))
     # Committed (and ingest queued): only now touch the message on the server.

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from consultant.db import after_commit
 from consultant.mail.models import InboundMessage, InboundStatus
-from consultant.queue import TaskQueue, enqueue_after_commit
+from consultant.queue import TaskQueue, default_task_queue
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)
@@ -30,8 +31,19 @@ class RequeueError(Exception):
 
 
 def _enqueue_all(session: Session, ids: Sequence[int], queue: TaskQueue | None) -> None:
-    for row_id in ids:
-        enqueue_after_commit(session, "ingest", row_id, queue)
+    """Once committed, enqueue ``ingest`` for every row: in batches where the queue can."""
+    chosen = list(ids)
+
+    def send() -> None:
+        target = queue or default_task_queue()
+        enqueue_many = getattr(target, "enqueue_many", None)
+        if enqueue_many is not None:
+            enqueue_many("ingest", chosen)
+            return
+        for row_id in chosen:
+            target.enqueue("ingest", row_id)
+
+    after_commit(session, send)
 
 
 def requeue(

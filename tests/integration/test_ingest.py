@@ -66,7 +66,7 @@ def test_a_question_becomes_a_consultation_with_a_pending_draft(
     assert outcome.disposition == "accepted" and outcome.draft_id and outcome.consultation_id
 
     row = _row(database_url, row_id)
-    assert (row.status, row.disposition, row.attempts) == ("done", "accepted", 0)
+    assert (row.status, row.disposition, row.attempts) == ("done", "accepted", 1)
     [draft] = _drafts(database_url)
     assert (draft.status, draft.kind, draft.to_address) == ("pending", "answer", ASKER)
     assert draft.consultation_id == outcome.consultation_id

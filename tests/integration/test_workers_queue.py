@@ -14,7 +14,7 @@ import redis
 from consultant.config import Settings
 from tests.servers import RedisServer, free_port
 from workers.app import TASK_TIME_LIMIT, VISIBILITY_TIMEOUT, make_app
-from workers.queue import CeleryTaskQueue
+from workers.queue import BATCH_SIZE, CeleryTaskQueue
 
 
 @pytest.fixture
@@ -66,3 +66,19 @@ def test_embedded_default_is_a_filesystem_broker_under_var(tmp_path: Path) -> No
     assert conf.broker_url == "filesystem://"
     queue_dir = Path(conf.broker_transport_options["data_folder_in"])
     assert queue_dir == (var_dir / "broker" / "queue").resolve() and queue_dir.is_dir()
+
+
+def test_enqueue_many_sends_batches_of_ids_only(queue_redis: RedisServer) -> None:
+    celery_app = make_app(Settings(broker_url=queue_redis.url))
+    CeleryTaskQueue(celery_app).enqueue_many("ingest", list(range(1, BATCH_SIZE + 6)))
+
+    client = redis.Redis.from_url(queue_redis.url)
+    sent = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
+    assert [envelope["headers"]["task"] for envelope in sent] == ["workers.tasks.ingest_batch"] * 2
+    bodies = [json.loads(base64.b64decode(envelope["body"])) for envelope in sent]
+    assert [body[0] for body in bodies] == [
+        [list(range(1, BATCH_SIZE + 1))],
+        [list(range(BATCH_SIZE + 1, BATCH_SIZE + 6))],
+    ]
+    assert all(body[1] == {} for body in bodies)
+    celery_app.close()
