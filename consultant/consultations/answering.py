@@ -16,11 +16,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from consultant.accounts.models import AccountEvent
-from consultant.accounts.services import (
-    CONSULTATION_CREATED,
-    CONSULTATION_FOLLOW_UP,
-    DRAFT_CREATED,
-)
+from consultant.accounts.services import CONSULTATION_FOLLOW_UP, DRAFT_CREATED
 from consultant.config import Settings
 from consultant.consultations.claiming import ClaimedRow
 from consultant.consultations.drafting import CodeData, draft_reply
@@ -32,6 +28,7 @@ from consultant.consultations.models import (
     DraftStatus,
 )
 from consultant.consultations.senders import KnownAccount
+from consultant.consultations.thread_writes import write_new_thread
 from consultant.consultations.threading_lookup import find_consultation
 from consultant.mail.parsing import ParsedMessage
 
@@ -47,7 +44,6 @@ def _table(model: type[Any]) -> Table:
 # objects costs several times the round trips it sends.
 _consultation, _message = _table(Consultation), _table(ConsultationMessage)
 _draft, _event = _table(Draft), _table(AccountEvent)
-_NEW_CONSULTATION = insert(_consultation).returning(_consultation.c.id)
 _NEW_MESSAGE = insert(_message)
 _NEW_DRAFT = insert(_draft).returning(_draft.c.id)
 _NEW_EVENT = insert(_event)
@@ -109,67 +105,55 @@ def answer_question(
         account=account,
         code_data=code_data,
     )
+    message = {
+        "inbound_message_id": row.id,
+        "content_sha256": row.sha256,
+        "message_id_header": parsed.message_id,
+        "sender_address": sender,
+        "new_text": parsed.new_text,
+    }
+    draft = {
+        "inbound_message_id": row.id,
+        "kind": DraftKind.ANSWER.value,
+        "status": DraftStatus.PENDING.value,
+        "to_address": sender,
+        "subject": reply.subject,
+        "body_text": reply.text,
+        "body_html": reply.html,
+        "template": reply.template,
+        "facts": reply.facts,
+    }
+    account_id = account.id if account is not None else None
     if consultation is None:
-        disposition = "accepted"
-        consultation_id = connection.execute(
-            _NEW_CONSULTATION,
-            {
-                "account_id": account.id if account is not None else None,
-                "asker_address": sender,
-                "subject": parsed.subject or "",
-                "status": "open",
-            },
-        ).scalar_one()
-    else:
-        disposition = "follow_up"
-        consultation_id = consultation.id
-        stamp = {"thread_id": consultation_id, "now": dt.datetime.now(dt.UTC)}
-        connection.execute(_TOUCH_CONSULTATION, stamp)
-        connection.execute(_STALE_PENDING, stamp)
-    connection.execute(
-        _NEW_MESSAGE,
-        {
-            "consultation_id": consultation_id,
-            "inbound_message_id": row.id,
-            "content_sha256": row.sha256,
-            "message_id_header": parsed.message_id,
-            "sender_address": sender,
-            "new_text": parsed.new_text,
-        },
-    )
-    draft_id = connection.execute(
-        _NEW_DRAFT,
-        {
-            "consultation_id": consultation_id,
-            "inbound_message_id": row.id,
-            "kind": DraftKind.ANSWER.value,
-            "status": DraftStatus.PENDING.value,
-            "to_address": sender,
-            "subject": reply.subject,
-            "body_text": reply.text,
-            "body_html": reply.html,
-            "template": reply.template,
-            "facts": reply.facts,
-        },
-    ).scalar_one()
-    if account is not None:
+        thread = {"asker_address": sender, "subject": parsed.subject or "", "status": "open"}
+        consultation_id, draft_id = write_new_thread(
+            connection, account_id=account_id, consultation=thread, message=message, draft=draft
+        )
+        return Answered("accepted", consultation_id, draft_id)
+    consultation_id = consultation.id
+    stamp = {"thread_id": consultation_id, "now": dt.datetime.now(dt.UTC)}
+    connection.execute(_TOUCH_CONSULTATION, stamp)
+    connection.execute(_STALE_PENDING, stamp)
+    connection.execute(_NEW_MESSAGE, {**message, "consultation_id": consultation_id})
+    inserted = connection.execute(_NEW_DRAFT, {**draft, "consultation_id": consultation_id})
+    new_draft = int(inserted.scalar_one())
+    if account_id is not None:
         # The account's history (ids only), as accounts.services.record_event writes it.
-        tag = CONSULTATION_CREATED if disposition == "accepted" else CONSULTATION_FOLLOW_UP
         connection.execute(
             _NEW_EVENT,
             [
                 {
-                    "account_id": account.id,
-                    "tag": tag,
+                    "account_id": account_id,
+                    "tag": CONSULTATION_FOLLOW_UP,
                     "consultation_id": consultation_id,
                     "additional": {"inbound_id": row.id},
                 },
                 {
-                    "account_id": account.id,
+                    "account_id": account_id,
                     "tag": DRAFT_CREATED,
                     "consultation_id": consultation_id,
-                    "additional": {"draft_id": draft_id},
+                    "additional": {"draft_id": new_draft},
                 },
             ],
         )
-    return Answered(disposition, int(consultation_id), int(draft_id))
+    return Answered("follow_up", consultation_id, new_draft)

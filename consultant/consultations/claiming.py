@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, Table, bindparam, exists, select, update
+from sqlalchemy import BindParameter, Table, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
 from consultant.mail.models import InboundMessage, InboundStatus
@@ -31,6 +31,9 @@ _inbound = InboundMessage.__table__
 assert isinstance(_inbound, Table)
 _c = _inbound.c
 _OPEN = (InboundStatus.STORED, InboundStatus.INGESTING)
+# Written out rather than IN (...): an IN list is an "expanding" parameter that
+# SQLAlchemy re-renders into the SQL on every execution.
+_IS_OPEN = or_(_c.status == InboundStatus.STORED, _c.status == InboundStatus.INGESTING)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ _CLAIM = (
     update(_inbound)
     .where(
         _c.id == bindparam("row_id"),
-        _c.status.in_(_OPEN),
+        _IS_OPEN,
         _c.attempts < MAX_ATTEMPTS,
     )
     .values(status=InboundStatus.INGESTING, attempts=_c.attempts + 1)
@@ -69,7 +72,7 @@ _PARK_EXHAUSTED = (
     update(_inbound)
     .where(
         _c.id == bindparam("row_id"),
-        _c.status.in_(_OPEN),
+        _IS_OPEN,
         _c.attempts >= MAX_ATTEMPTS,
     )
     .values(status=InboundStatus.PARKED, last_error=bindparam("reason"))
@@ -82,7 +85,7 @@ _row_id: BindParameter[int] = bindparam("row_id")
 # copy in two folders). A reused Message-ID with other bytes is not one.
 _LOCK = (
     update(_inbound)
-    .where(_c.id == _row_id, _c.status.in_(_OPEN))
+    .where(_c.id == _row_id, _IS_OPEN)
     .values(status=InboundStatus.INGESTING)
     .returning(
         exists()
@@ -91,7 +94,7 @@ _LOCK = (
             # cannot name the updated table inside a subquery.
             _other.c.sha256 == bindparam("content_sha256"),
             _other.c.id != _row_id,
-            _other.c.disposition.in_(ACCEPTED_DISPOSITIONS),
+            or_(*(_other.c.disposition == accepted for accepted in ACCEPTED_DISPOSITIONS)),
         )
         .label("is_duplicate")
     )
@@ -127,7 +130,7 @@ def claim(connection: Connection, inbound_id: int) -> Claim:
 
 def park_exhausted(connection: Connection, inbound_id: int) -> str | None:
     """Park the row if it is still owed work but every attempt was used; the reason if so."""
-    exhausted = (_c.id == inbound_id, _c.status.in_(_OPEN), _c.attempts >= MAX_ATTEMPTS)
+    exhausted = (_c.id == inbound_id, _IS_OPEN, _c.attempts >= MAX_ATTEMPTS)
     found = connection.execute(select(_c.last_error).where(*exhausted)).one_or_none()
     if found is None:
         return None  # done, parked, or unknown: nothing owed

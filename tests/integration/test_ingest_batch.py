@@ -10,12 +10,13 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
+from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import create_account
 from consultant.config import Settings
 from consultant.consultations import answering
 from consultant.consultations.drafting import DraftReply, draft_reply
 from consultant.consultations.ingest import run_ingest_batch
-from consultant.consultations.models import ConsultationMessage, Draft
+from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage
 from tests.integration.ledger_rows import store_inbound
@@ -76,6 +77,18 @@ def test_a_batch_ingests_each_row_with_its_own_draft(database_url: str, asker: s
         assert [d.inbound_message_id for d in drafts] == ids
         assert all({"63056", "63057"} <= {c["code"] for c in d.facts["codes"]} for d in drafts)
         assert all(d.body_text.startswith("Hello Pat") for d in drafts), drafts[0].body_text[:40]
+        # The account's history names the ledger row and the draft (one statement on PostgreSQL).
+        events = session.execute(
+            select(AccountEvent.tag, AccountEvent.additional).where(
+                AccountEvent.consultation_id == drafts[0].consultation_id
+            )
+        ).all()
+        assert sorted((tag, additional) for tag, additional in events) == [
+            ("account:consultation:created", {"inbound_id": ids[0]}),
+            ("account:draft:created", {"draft_id": drafts[0].id}),
+        ]
+        consultation = session.get_one(Consultation, drafts[0].consultation_id)
+        assert (consultation.asker_address, consultation.status) == (ASKER, "open")
     # Run again (a redelivered task): nothing to do, nothing counted.
     again = run_ingest_batch(database_url, ids, _settings(database_url))
     assert [o.disposition for o in again.outcomes] == [None] * 5
