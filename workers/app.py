@@ -22,10 +22,12 @@ a second worker.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import Celery
 
 from consultant.config import Settings, get_settings
+from workers import redis_transport
 
 #: A task is killed after this long; no ingest comes near it.
 TASK_TIME_LIMIT = 300
@@ -39,7 +41,16 @@ PURGE_EVERY = 3600.0
 def _broker_settings(settings: Settings) -> dict[str, Any]:
     if settings.broker_url:
         options: dict[str, Any] = {"visibility_timeout": VISIBILITY_TIMEOUT}
-        return {"broker_url": settings.broker_url, "broker_transport_options": options}
+        broker: dict[str, Any] = {
+            "broker_url": settings.broker_url,
+            "broker_transport_options": options,
+        }
+        if urlsplit(settings.broker_url).scheme == "redis":
+            # kombu's Redis transport, repaired so a worker outlives a Redis outage
+            # mid-task (see workers.redis_transport). rediss:// keeps kombu's own,
+            # whose TLS set-up is tied to that scheme name.
+            broker["broker_transport"] = redis_transport.TRANSPORT_PATH
+        return broker
     folder = (settings.var_dir / "broker").resolve()
     for name in ("queue", "control", "processed"):
         (folder / name).mkdir(parents=True, exist_ok=True)

@@ -84,15 +84,17 @@ def _start(env: PipelineEnv, name: str, argv: list[str]) -> subprocess.Popen[byt
     return process
 
 
-def start_worker(env: PipelineEnv, concurrency: int = 2) -> subprocess.Popen[bytes]:
-    """``celery -A workers.app worker``, as the Procfile runs it."""
+def start_worker(
+    env: PipelineEnv, concurrency: int = 2, app: str = "workers.app"
+) -> subprocess.Popen[bytes]:
+    """``celery -A workers.app worker``, as the Procfile runs it (``app``: another Celery app)."""
     return _start(
         env,
         "worker",
         [
             str(BIN_DIR / "celery"),
             "-A",
-            "workers.app",
+            app,
             "worker",
             "--loglevel=INFO",
             f"--concurrency={concurrency}",
