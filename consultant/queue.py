@@ -9,6 +9,7 @@ row id: the task re-loads the row, so no PHI travels through the broker.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -21,6 +22,10 @@ class TaskQueue(Protocol):
     """Something that runs a named task for a row id, some time later."""
 
     def enqueue(self, task_name: str, row_id: int) -> None: ...
+
+    def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
+        """The task for every row; a queue may send several ids in one message."""
+        ...
 
 
 @lru_cache(maxsize=1)

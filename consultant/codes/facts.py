@@ -85,6 +85,15 @@ class MueFact:
         """ "line" or "day", as the adjudication indicator says."""
         return "line" if self.adjudication_indicator == 1 else "day"
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "per": self.per,
+            "adjudication_indicator": self.adjudication_indicator,
+            "rationale": self.rationale,
+            "release": self.release,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class FeeScheduleFacts:
@@ -210,15 +219,7 @@ def _code_json(c: CodeFacts) -> dict[str, Any]:
             "edits_deleted_year": add_on.edits_deleted_year,
             "release": add_on.release,
         },
-        "mue": None
-        if c.mue is None
-        else {
-            "value": c.mue.value,
-            "per": c.mue.per,
-            "adjudication_indicator": c.mue.adjudication_indicator,
-            "rationale": c.mue.rationale,
-            "release": c.mue.release,
-        },
+        "mue": None if c.mue is None else c.mue.to_json(),
         "fee_schedule": None
         if c.fee_schedule is None
         else {

@@ -10,59 +10,50 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import CONSULTATION_FOLLOW_UP, DRAFT_CREATED
 from consultant.config import Settings
 from consultant.consultations.claiming import ClaimedRow
 from consultant.consultations.drafting import CodeData, draft_reply
 from consultant.consultations.models import (
-    Consultation,
-    ConsultationMessage,
-    Draft,
     DraftKind,
     DraftStatus,
 )
 from consultant.consultations.senders import KnownAccount
-from consultant.consultations.thread_writes import write_new_thread
+from consultant.consultations.thread_writes import (
+    CONSULTATIONS,
+    DRAFTS,
+    MESSAGES,
+    NEW_DRAFT,
+    NEW_EVENT,
+    NEW_MESSAGE,
+    write_new_thread,
+)
 from consultant.consultations.threading_lookup import find_consultation
 from consultant.mail.parsing import ParsedMessage
-
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
 
 # Plain Core statements, built once: these rows need nothing the ORM adds
 # (no relationships to load, no identity map), and a flush of three new
 # objects costs several times the round trips it sends.
-_consultation, _message = _table(Consultation), _table(ConsultationMessage)
-_draft, _event = _table(Draft), _table(AccountEvent)
-_NEW_MESSAGE = insert(_message)
-_NEW_DRAFT = insert(_draft).returning(_draft.c.id)
-_NEW_EVENT = insert(_event)
 _EARLIER_TEXTS = (
-    select(_message.c.new_text)
-    .where(_message.c.consultation_id == bindparam("consultation_id"))
-    .order_by(_message.c.id)
+    select(MESSAGES.c.new_text)
+    .where(MESSAGES.c.consultation_id == bindparam("consultation_id"))
+    .order_by(MESSAGES.c.id)
 )
 _STALE_PENDING = (
-    update(_draft)
+    update(DRAFTS)
     .where(
-        _draft.c.consultation_id == bindparam("thread_id"),
-        _draft.c.status == DraftStatus.PENDING.value,
+        DRAFTS.c.consultation_id == bindparam("thread_id"),
+        DRAFTS.c.status == DraftStatus.PENDING.value,
     )
     .values(status=DraftStatus.STALE.value, updated_at=bindparam("now"))
 )
 _TOUCH_CONSULTATION = (
-    update(_consultation)
-    .where(_consultation.c.id == bindparam("thread_id"))
+    update(CONSULTATIONS)
+    .where(CONSULTATIONS.c.id == bindparam("thread_id"))
     .values(updated_at=bindparam("now"))
 )
 
@@ -134,13 +125,13 @@ def answer_question(
     stamp = {"thread_id": consultation_id, "now": dt.datetime.now(dt.UTC)}
     connection.execute(_TOUCH_CONSULTATION, stamp)
     connection.execute(_STALE_PENDING, stamp)
-    connection.execute(_NEW_MESSAGE, {**message, "consultation_id": consultation_id})
-    inserted = connection.execute(_NEW_DRAFT, {**draft, "consultation_id": consultation_id})
+    connection.execute(NEW_MESSAGE, {**message, "consultation_id": consultation_id})
+    inserted = connection.execute(NEW_DRAFT, {**draft, "consultation_id": consultation_id})
     new_draft = int(inserted.scalar_one())
     if account_id is not None:
         # The account's history (ids only), as accounts.services.record_event writes it.
         connection.execute(
-            _NEW_EVENT,
+            NEW_EVENT,
             [
                 {
                     "account_id": account_id,

@@ -100,15 +100,7 @@ def _code_facts(
         "deleted_year": c.deleted_on.year if c.deleted and c.deleted_on else None,
         "replaced_by": c.replaced_by if c.deleted else None,
         "add_on": _add_on_facts(c, named),
-        "mue": None
-        if c.mue is None
-        else {
-            "value": c.mue.value,
-            "per": c.mue.per,
-            "adjudication_indicator": c.mue.adjudication_indicator,
-            "rationale": c.mue.rationale,
-            "release": c.mue.release,
-        },
+        "mue": None if c.mue is None else c.mue.to_json(),
         "global_days": fee.global_days if fee else None,
         "bilateral": fee.bilateral if fee else None,
         "fee_schedule_release": fee.release if fee else None,

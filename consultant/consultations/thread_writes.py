@@ -26,12 +26,13 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
-_consultation, _message = _table(Consultation), _table(ConsultationMessage)
-_draft, _event = _table(Draft), _table(AccountEvent)
-_NEW_CONSULTATION = insert(_consultation).returning(_consultation.c.id)
-_NEW_MESSAGE = insert(_message)
-_NEW_DRAFT = insert(_draft).returning(_draft.c.id)
-_NEW_EVENT = insert(_event)
+# The tables and insert statements a new thread and a follow-up (answering) both write.
+CONSULTATIONS, MESSAGES = _table(Consultation), _table(ConsultationMessage)
+DRAFTS, EVENTS = _table(Draft), _table(AccountEvent)
+_NEW_CONSULTATION = insert(CONSULTATIONS).returning(CONSULTATIONS.c.id)
+NEW_MESSAGE = insert(MESSAGES)
+NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
+NEW_EVENT = insert(EVENTS)
 
 
 def _bound(table: Table, column: str) -> BindParameter[Any]:
@@ -54,37 +55,37 @@ def _insert_from(table: Table, thread: CTE, columns: list[str]) -> Any:
 
 def _one_statement() -> Select[Any]:
     thread = (
-        insert(_consultation)
+        insert(CONSULTATIONS)
         .from_select(
             ["account_id", "asker_address", "subject", "status"],
-            select(*(_bound(_consultation, c) for c in ("account_id", "asker_address", "subject")),
+            select(*(_bound(CONSULTATIONS, c) for c in ("account_id", "asker_address", "subject")),
                    _constant("open")),
         )
-        .returning(_consultation.c.id)
+        .returning(CONSULTATIONS.c.id)
         .cte("new_consultation")
     )  # fmt: skip
     message_columns = [
         "inbound_message_id", "content_sha256", "message_id_header", "sender_address", "new_text"
     ]  # fmt: skip
-    message = _insert_from(_message, thread, message_columns).cte("new_message")
+    message = _insert_from(MESSAGES, thread, message_columns).cte("new_message")
     draft_columns = [
         "inbound_message_id", "kind", "status", "to_address", "subject", "body_text",
         "body_html", "template", "facts",
     ]  # fmt: skip
     draft = (
-        _insert_from(_draft, thread, draft_columns)
-        .returning(_draft.c.id, _draft.c.consultation_id)
+        _insert_from(DRAFTS, thread, draft_columns)
+        .returning(DRAFTS.c.id, DRAFTS.c.consultation_id)
         .cte("new_draft")
     )
-    account = bindparam("p_account", type_=_event.c.account_id.type)
-    events = insert(_event).from_select(
+    account = bindparam("p_account", type_=EVENTS.c.account_id.type)
+    events = insert(EVENTS).from_select(
         ["account_id", "tag", "consultation_id", "additional"],
         union_all(
             select(
                 account,
                 _constant(CONSULTATION_CREATED),
                 draft.c.consultation_id,
-                bindparam("p_created", type_=_event.c.additional.type),
+                bindparam("p_created", type_=EVENTS.c.additional.type),
             ),
             select(
                 account,
@@ -116,18 +117,18 @@ def write_new_thread(
     consultation = {**consultation, "account_id": account_id}
     if connection.dialect.name == "postgresql" and account_id is not None:
         params: dict[str, Any] = {"p_account": account_id}
-        for table, values in ((_consultation, consultation), (_message, message), (_draft, draft)):
+        for table, values in ((CONSULTATIONS, consultation), (MESSAGES, message), (DRAFTS, draft)):
             params.update({f"p_{table.name}_{k}": v for k, v in values.items()})
         params["p_created"] = {"inbound_id": message["inbound_message_id"]}
         consultation_id, draft_id = connection.execute(_NEW_THREAD_IN_ONE, params).one()
         return int(consultation_id), int(draft_id)
     consultation_id = connection.execute(_NEW_CONSULTATION, consultation).scalar_one()
-    connection.execute(_NEW_MESSAGE, {**message, "consultation_id": consultation_id})
-    inserted = connection.execute(_NEW_DRAFT, {**draft, "consultation_id": consultation_id})
+    connection.execute(NEW_MESSAGE, {**message, "consultation_id": consultation_id})
+    inserted = connection.execute(NEW_DRAFT, {**draft, "consultation_id": consultation_id})
     new_draft = int(inserted.scalar_one())
     if account_id is not None:
         connection.execute(
-            _NEW_EVENT,
+            NEW_EVENT,
             [
                 {
                     "account_id": account_id,

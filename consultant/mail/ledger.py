@@ -9,7 +9,8 @@ message twice and never abort a batch because of it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -23,16 +24,19 @@ def insert_ignoring_conflict(
     session: Session, table: Table, values: Mapping[str, Any], unique_columns: list[str]
 ) -> int | None:
     """INSERT ``values`` unless a row with equal ``unique_columns`` exists; the new id or None."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(table)
+        _insert(session)(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique_columns)
         .returning(table.c.id)
     )
     new_id = session.execute(statement).scalar_one_or_none()
     return None if new_id is None else int(new_id)
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both databases."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def database_now(session: Session) -> dt.datetime:
@@ -73,38 +77,75 @@ def stored_hashes(session: Session, mailbox: str, hashes: Iterable[str]) -> set[
     return set(rows.scalars())
 
 
+#: The ledger's key: a message is stored once per mailbox, UIDVALIDITY and UID.
+LEDGER_KEY = ["mailbox", "uidvalidity", "uid"]
+#: A multi-row INSERT carries at most this many rows, or this many bytes of mail.
+_INSERT_ROWS = 100
+_INSERT_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    """What the poller fetched of one message: the body, or only the headers when too large."""
+
+    uid: int
+    sha256: str
+    size: int
+    raw: bytes | None
+    headers: bytes | None
+
+
 def record_inbound(
-    session: Session,
-    *,
-    mailbox: str,
-    uidvalidity: int,
-    uid: int,
-    sha256: str,
-    size: int,
-    raw: bytes | None,
-    headers: bytes | None = None,
-) -> int | None:
-    """Write a ledger row in status "stored"; its id, or None when that UID was stored before."""
+    session: Session, mailbox: str, uidvalidity: int, messages: Sequence[FetchedMessage]
+) -> dict[int, int]:
+    """Write ledger rows in status "stored"; the new row ids by UID.
+
+    One multi-row INSERT per chunk. A UID already in the ledger (another
+    poller, a re-run after a crash) is left as it is and is not in the result:
+    never stored twice. fetched_at and updated_at come from the database's
+    clock (server defaults).
+    """
     table = InboundMessage.__table__
     assert isinstance(table, Table)
-    # fetched_at and updated_at come from the database's clock (server defaults).
-    return insert_ignoring_conflict(
-        session,
-        table,
+    rows: list[dict[str, Any]] = [
         {
             "mailbox": mailbox,
             "uidvalidity": uidvalidity,
-            "uid": uid,
-            "sha256": sha256,
-            "size": size,
-            "raw": raw,
-            "headers": headers,
+            "uid": m.uid,
+            "sha256": m.sha256,
+            "size": m.size,
+            "raw": m.raw,
+            "headers": m.headers,
             "status": InboundStatus.STORED,
             "rule_hits": [],
             "attempts": 0,
-        },
-        ["mailbox", "uidvalidity", "uid"],
-    )
+        }
+        for m in messages
+    ]
+    new_ids: dict[int, int] = {}
+    for chunk in _chunks(rows):
+        statement = (
+            _insert(session)(table)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=LEDGER_KEY)
+            .returning(table.c.id, table.c.uid)
+        )
+        for row_id, uid in session.execute(statement):
+            new_ids[int(uid)] = int(row_id)
+    return new_ids
+
+
+def _chunks(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    chunks: list[list[dict[str, Any]]] = []
+    size = 0
+    for row in rows:
+        length = len(row["raw"] or b"") + len(row["headers"] or b"")
+        if not chunks or len(chunks[-1]) >= _INSERT_ROWS or size + length > _INSERT_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(row)
+        size += length
+    return chunks
 
 
 def load_mailbox_state(session: Session, mailbox: str) -> MailboxState | None:

@@ -16,21 +16,17 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from consultant.config import Settings
 from consultant.db import after_commit, unit_of_work
 from consultant.mail.ledger import (
+    FetchedMessage,
     load_mailbox_state,
+    record_inbound,
     save_watermark,
     stored_hashes,
     stored_uids,
 )
-from consultant.mail.models import InboundMessage, InboundStatus
 from consultant.mail.sources import (
     MailboxSource,
     MailboxUnavailable,
@@ -70,20 +66,10 @@ class _LoggedQueue:
             )
 
     def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
-        """All the rows of a batch: in few messages where the queue can (``enqueue_many``)."""
+        """All the rows of a batch, in few messages where the queue can."""
         try:
-            queue = self._queue or default_task_queue()
-            enqueue_many = getattr(queue, "enqueue_many", None)
-        except Exception as exc:  # the queue module is unavailable
-            log.warning("enqueue of %s failed (%s)", task_name, type(exc).__name__)
-            return
-        if enqueue_many is None:
-            for row_id in row_ids:
-                self.enqueue(task_name, row_id)
-            return
-        try:
-            enqueue_many(task_name, list(row_ids))
-        except Exception as exc:  # the broker is unavailable
+            (self._queue or default_task_queue()).enqueue_many(task_name, list(row_ids))
+        except Exception as exc:  # the broker, or the queue module, is unavailable
             log.warning(
                 "enqueue of %s for %d rows failed (%s)", task_name, len(row_ids), type(exc).__name__
             )
@@ -190,7 +176,7 @@ def _take_batch(
     with unit_of_work(database_url) as session:
         suspects = [uid for uid in hashes if uid < dedupe_below]
         seen = stored_hashes(session, mailbox, (hashes[uid] for uid in suspects))
-        rows: list[dict[str, Any]] = []
+        fetched: list[FetchedMessage] = []
         for message in new:
             if message.uid not in hashes:
                 report.vanished += 1  # moved away by someone else since the listing
@@ -199,25 +185,20 @@ def _take_batch(
             if message.uid < dedupe_below and hashes[message.uid] in seen:
                 report.same_content += 1
                 continue
-            rows.append(
-                {
-                    "mailbox": mailbox,
-                    "uidvalidity": uidvalidity,
-                    "uid": message.uid,
-                    "sha256": hashes[message.uid],
-                    "size": message.size,
-                    "raw": bodies.get(message.uid),
-                    "headers": headers.get(message.uid),
-                    "status": InboundStatus.STORED,
-                    "rule_hits": [],
-                    "attempts": 0,
-                }
+            fetched.append(
+                FetchedMessage(
+                    uid=message.uid,
+                    sha256=hashes[message.uid],
+                    size=message.size,
+                    raw=bodies.get(message.uid),
+                    headers=headers.get(message.uid),
+                )
             )
-        new_ids = _store_rows(session, rows)
-        for row in rows:
-            if row["uid"] not in new_ids:
+        new_ids = record_inbound(session, mailbox, uidvalidity, fetched)
+        for item in fetched:
+            if item.uid not in new_ids:
                 report.already_stored += 1  # another poller stored it a moment ago
-            elif row["raw"] is None:
+            elif item.raw is None:
                 report.too_large += 1
             else:
                 report.stored += 1
@@ -230,46 +211,3 @@ def _take_batch(
     moved = sorted(handled)
     source.mark_processed(moved)
     report.moved += len(moved)
-
-
-#: A multi-row INSERT carries at most this many rows, or this many bytes of mail.
-_INSERT_ROWS = 100
-_INSERT_BYTES = 8 * 1024 * 1024
-
-
-def _store_rows(session: Session, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
-    """Write ledger rows ("stored"), skipping UIDs stored before; the new ids by UID.
-
-    One multi-row INSERT per chunk instead of one statement per message, with
-    the same conflict rule as :func:`consultant.mail.ledger.record_inbound`: a
-    UID already in the ledger (another poller, a re-run after a crash) is left
-    as it is, never stored twice.
-    """
-    table = InboundMessage.__table__
-    assert isinstance(table, Table)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    new_ids: dict[int, int] = {}
-    for chunk in _chunks(rows):
-        statement = (
-            insert(table)
-            .values(list(chunk))
-            .on_conflict_do_nothing(index_elements=["mailbox", "uidvalidity", "uid"])
-            .returning(table.c.id, table.c.uid)
-        )
-        for row_id, uid in session.execute(statement):
-            new_ids[int(uid)] = int(row_id)
-    return new_ids
-
-
-def _chunks(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    chunks: list[list[dict[str, Any]]] = []
-    size = 0
-    for row in rows:
-        length = len(row["raw"] or b"") + len(row["headers"] or b"")
-        if not chunks or len(chunks[-1]) >= _INSERT_ROWS or size + length > _INSERT_BYTES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(row)
-        size += length
-    return chunks

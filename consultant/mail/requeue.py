@@ -31,19 +31,9 @@ class RequeueError(Exception):
 
 
 def _enqueue_all(session: Session, ids: Sequence[int], queue: TaskQueue | None) -> None:
-    """Once committed, enqueue ``ingest`` for every row: in batches where the queue can."""
+    """Once committed, enqueue ``ingest`` for every row (in batches where the queue can)."""
     chosen = list(ids)
-
-    def send() -> None:
-        target = queue or default_task_queue()
-        enqueue_many = getattr(target, "enqueue_many", None)
-        if enqueue_many is not None:
-            enqueue_many("ingest", chosen)
-            return
-        for row_id in chosen:
-            target.enqueue("ingest", row_id)
-
-    after_commit(session, send)
+    after_commit(session, lambda: (queue or default_task_queue()).enqueue_many("ingest", chosen))
 
 
 def requeue(

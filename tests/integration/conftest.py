@@ -7,40 +7,12 @@ test: ``def test_x(dovecot: DovecotServer, database_url: str): ...``.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 
+from tests.integration.ledger_rows import RecordingQueue
 from tests.servers import DovecotServer, RedisServer, SmtpSink
-
-
-class RecordingQueue:
-    """A real in-process TaskQueue that keeps what was enqueued and lets a test wait for it."""
-
-    def __init__(self) -> None:
-        self.enqueued: list[tuple[str, int]] = []
-        self.enqueued_at: list[float] = []
-        self._changed = threading.Condition()
-
-    def enqueue(self, task_name: str, row_id: int) -> None:
-        with self._changed:
-            self.enqueued.append((task_name, row_id))
-            self.enqueued_at.append(time.monotonic())
-            self._changed.notify_all()
-
-    def wait_for(self, count: int, timeout: float = 15.0) -> list[tuple[str, int]]:
-        """Block until ``count`` tasks were enqueued; raise TimeoutError otherwise."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.enqueued) >= count, timeout):
-                raise TimeoutError(f"{len(self.enqueued)} of {count} tasks enqueued")
-            return list(self.enqueued)
-
-    @property
-    def row_ids(self) -> list[int]:
-        with self._changed:
-            return [row_id for _, row_id in self.enqueued]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from consultant.mail.models import InboundMessage, MailboxState
 from consultant.mail.poll_loop import StopSignal, run_forever
 from consultant.mail.poller import poll_once
 from tests.conftest import POSTGRES_ADMIN_URL, drop_database, make_database
-from tests.integration.conftest import RecordingQueue
+from tests.integration.ledger_rows import RecordingQueue
 from tests.integration.test_mailbox_imap import make_mail
 from tests.servers import DovecotServer
 

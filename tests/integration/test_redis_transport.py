@@ -7,7 +7,6 @@ With kombu's stock Redis transport this exact sequence ends the worker with
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ from tests.integration.pipeline_processes import (
 from tests.servers import RedisServer
 from workers.app import make_app
 from workers.redis_transport import TRANSPORT_PATH
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.cleanup()
 
 
 def test_the_redis_broker_uses_the_repaired_transport(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import smtplib
 import socket
 from email.message import EmailMessage
 
-from tests.integration.conftest import RecordingQueue
+from tests.integration.ledger_rows import RecordingQueue
 from tests.servers import DovecotServer, RedisServer, SmtpSink
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,11 @@ from workers.app import TASK_TIME_LIMIT, VISIBILITY_TIMEOUT, make_app
 from workers.queue import BATCH_SIZE, CeleryTaskQueue
 
 
-@pytest.fixture
-def queue_redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.cleanup()
-
-
-def test_enqueue_sends_only_the_task_name_and_row_id(queue_redis: RedisServer) -> None:
-    celery_app = make_app(Settings(broker_url=queue_redis.url))
+def test_enqueue_sends_only_the_task_name_and_row_id(redis_server: RedisServer) -> None:
+    celery_app = make_app(Settings(broker_url=redis_server.url))
     CeleryTaskQueue(celery_app).enqueue("ingest", 42)
 
-    client = redis.Redis.from_url(queue_redis.url)
+    client = redis.Redis.from_url(redis_server.url)
     queued = client.lrange("celery", 0, -1)
     assert len(queued) == 1
     envelope = json.loads(queued[0])
@@ -68,11 +59,11 @@ def test_embedded_default_is_a_filesystem_broker_under_var(tmp_path: Path) -> No
     assert queue_dir == (var_dir / "broker" / "queue").resolve() and queue_dir.is_dir()
 
 
-def test_enqueue_many_sends_batches_of_ids_only(queue_redis: RedisServer) -> None:
-    celery_app = make_app(Settings(broker_url=queue_redis.url))
+def test_enqueue_many_sends_batches_of_ids_only(redis_server: RedisServer) -> None:
+    celery_app = make_app(Settings(broker_url=redis_server.url))
     CeleryTaskQueue(celery_app).enqueue_many("ingest", list(range(1, BATCH_SIZE + 6)))
 
-    client = redis.Redis.from_url(queue_redis.url)
+    client = redis.Redis.from_url(redis_server.url)
     sent = [json.loads(raw) for raw in reversed(client.lrange("celery", 0, -1))]
     assert [envelope["headers"]["task"] for envelope in sent] == ["workers.tasks.ingest_batch"] * 2
     bodies = [json.loads(base64.b64decode(envelope["body"])) for envelope in sent]

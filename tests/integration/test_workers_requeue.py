@@ -41,9 +41,9 @@ def test_sweeper_reenqueues_only_rows_stuck_past_the_timeout(database_url: str) 
     queue = RecordingQueue()
     with unit_of_work(database_url) as session:
         swept = sweep_stuck(session, dt.timedelta(minutes=2), queue=queue)
-        assert queue.sent == []  # nothing is enqueued before the commit
+        assert queue.enqueued == []  # nothing is enqueued before the commit
     assert swept == [stuck_stored, stuck_ingesting]
-    assert queue.sent == [("ingest", stuck_stored), ("ingest", stuck_ingesting)]
+    assert queue.enqueued == [("ingest", stuck_stored), ("ingest", stuck_ingesting)]
     assert fresh not in swept
 
     # Swept rows were touched: the next sweep leaves them alone for another period.
@@ -58,7 +58,7 @@ def test_a_rolled_back_sweep_enqueues_nothing(database_url: str) -> None:
     with pytest.raises(RuntimeError), unit_of_work(database_url) as session:
         sweep_stuck(session, dt.timedelta(minutes=2), queue=queue)
         raise RuntimeError("the boundary failed after the sweep")
-    assert queue.sent == []
+    assert queue.enqueued == []
 
 
 def test_requeue_resets_parked_rows_and_refuses_others(database_url: str) -> None:
@@ -76,7 +76,7 @@ def test_requeue_resets_parked_rows_and_refuses_others(database_url: str) -> Non
         row = session.get_one(InboundMessage, parked)
         assert (row.status, row.attempts, row.disposition) == ("stored", 0, None)
         assert requeue(session, [held], queue=queue) == [held]
-    assert queue.sent == [("ingest", parked), ("ingest", held)]
+    assert queue.enqueued == [("ingest", parked), ("ingest", held)]
 
     with pytest.raises(RequeueError, match="not parked"), unit_of_work(database_url) as session:
         requeue(session, [done], queue=queue)
