@@ -2,7 +2,7 @@
 
 Forms read here: ``99214-25`` (any dash), ``27447-RT-GA``, ``63057 59``, ``20610 RT``,
 ``63057 x2``, ``x 2``, ``×2``, ``(x2)``, ``96366 3 units``, a table cell
-``63047 | 1``, and ranges ``99202-99205`` / ``99202 through 99205``. A dash
+``63047 | 1``, and ranges ``99202-99205`` / ``99202 through 99205`` / ``99202-05``. A dash
 followed by a modifier is a modifier (``99214-25``); followed by a code of the
 same kind it is a range (``99202-99205``).
 """
@@ -49,6 +49,8 @@ _MAY_ATTACH = re.compile(
 _CAPITAL_WORD = re.compile(r"[ \t]+[A-Z]{2,}\b")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)
+# "99202-05": a range written with only the last two digits of its end.
+_SHORT_RANGE_END = re.compile(r"[ \t]*" + DASH_CLASS + r"[ \t]*(\d{2})(?![\w.,:/]?\d)(?!\w)")
 
 
 @dataclass(slots=True)
@@ -134,6 +136,24 @@ def read_attachments(text: str, end: int) -> Attachments:
         break
     found.end = pos
     return found
+
+
+def short_range_end(text: str, end: int, code: str) -> tuple[str, int, int] | None:
+    """The end of a range written short after a five-digit code (``99202-05`` is 99202 to 99205).
+
+    Returns ``(end_code, digits_start, digits_end)``, or ``None`` when the two
+    digits are a modifier (``99213-25``), a quantity (``99213-15 minutes``) or
+    do not rise above the code's own last two digits.
+    """
+    if len(code) != 5 or not code.isdigit():
+        return None
+    match = _SHORT_RANGE_END.match(text, end)
+    if match is None:
+        return None
+    digits = match.group(1)
+    if is_modifier(digits) or digits <= code[3:] or _numeric_is_quantity(text, match.end()):
+        return None
+    return code[:3] + digits, match.start(1), match.end(1)
 
 
 def range_end_after(text: str, start: int, end: int, code: str) -> tuple[str, int, int] | None:

@@ -15,7 +15,12 @@ import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
-from consultant.extraction.attachments import Attachments, range_end_after, read_attachments
+from consultant.extraction.attachments import (
+    Attachments,
+    range_end_after,
+    read_attachments,
+    short_range_end,
+)
 from consultant.extraction.icd10 import find_icd10
 from consultant.extraction.lookalikes import LABELLED, LookAlike, StreetLines, look_alike
 from consultant.extraction.mentions import (
@@ -65,6 +70,7 @@ class _Candidate:
     add_on_mark: bool = False
     range_end: int | None = None  # index of the candidate that closes a range from this one
     taken: bool = False
+    short_end: bool = False  # the "05" of "99202-05": stands or falls with its range's start
 
     @property
     def has_evidence(self) -> bool:
@@ -162,6 +168,22 @@ def _candidates(
             # "Midtown Imaging\nAtlanta 30309" under "Thanks,": a signature holds no questions.
             candidate.against = LookAlike("in the signature", strong=False)
         found.append(candidate)
+        attachments = candidate.attachments
+        if not attachments.modifiers and attachments.units is None:
+            short = short_range_end(text, end, code)
+            if short is not None:
+                end_code, end_start, end_end = short
+                found.append(
+                    _Candidate(
+                        end_code,
+                        text[end_start:end_end],
+                        system,
+                        (end_start, end_end),
+                        read_attachments(text, end_end),
+                        short_end=True,
+                    )
+                )
+                _evidence(text, found[-1], Preceding(text, end_start), is_known)
     return found
 
 
@@ -169,6 +191,9 @@ def _link_ranges(text: str, candidates: list[_Candidate]) -> None:
     for index, (candidate, following) in enumerate(itertools.pairwise(candidates)):
         attachments = candidate.attachments
         if attachments.modifiers or attachments.units is not None:
+            continue
+        if following.short_end:
+            candidate.range_end = index + 1
             continue
         other = range_end_after(text, *candidate.span, candidate.code)
         # Only a connector stands between a range's ends: the end is the next candidate.
@@ -229,6 +254,9 @@ def _decide(text: str, candidates: list[_Candidate], groups: list[list[int]]) ->
         if not candidate.taken or not end.taken:
             # "ticket 10542 - 58558": no range; each end stands on its own.
             candidate.range_end = None
+            if end.short_end:  # "ticket 10542-48": the "48" was never a code by itself
+                end.taken = False
+                end.against = candidate.against
 
 
 def _merge(text: str, candidates: list[_Candidate], extraction: Extraction) -> None:

@@ -188,6 +188,39 @@ def test_ranges_are_reported_with_both_ends_never_expanded(text: str) -> None:
     assert extraction.code_strings == ["99202", "99205"]
 
 
+@pytest.mark.parametrize("dash", ["-", "\u2013", " - "])
+def test_a_range_written_short_names_its_full_end(dash: str) -> None:
+    text = f"Office visits 99202{dash}05 for new and 99212{dash}15 for established patients."
+    extraction = extract(text)
+    ranges = [(r.start, r.end) for r in extraction.ranges]
+    assert ranges == [("99202", "99205"), ("99212", "99215")]
+    assert extraction.code_strings == ["99202", "99205", "99212", "99215"]
+    start, end = extraction.code("99205").span
+    assert text[start:end] == "05"
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("Bill 99213-25 and 99214-59 today.", ["99213", "99214"]),  # modifiers
+        ("Bill 99213-15 minutes of counselling.", ["99213"]),  # a quantity
+        ("Is 99205-02 right?", ["99205"]),  # does not rise: no range
+        ("Bill 99213-15.5 today.", ["99213"]),  # a decimal number
+    ],
+)
+def test_two_digits_after_a_dash_are_no_short_range_end_when_they_mean_something_else(
+    text: str, codes: list[str]
+) -> None:
+    extraction = extract(text)
+    assert extraction.ranges == []
+    assert extraction.code_strings == codes
+
+
+def test_a_short_range_end_falls_with_a_look_alike_start() -> None:
+    extraction = extract("Ticket 10542-48 was closed; our zip is 75201-12.")
+    assert extraction.code_strings == []
+
+
 def test_a_dash_and_a_modifier_is_not_a_range() -> None:
     extraction = extract("Bill 99215-25 today.")
     assert extraction.ranges == []
