@@ -26,10 +26,11 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402 - after the path fix above
 
+from consultant.codes.shared_data import cms_data_dir  # noqa: E402
 from consultant.db import engine_for  # noqa: E402
 from tests.databases import LOCAL_POSTGRES_ADMIN_URL, throwaway_database  # noqa: E402
 
-CMS_DIR = ROOT.parent / "shared" / "data" / "cms"
+CMS_DIR = cms_data_dir()
 PTP_FILE = CMS_DIR / "ncci-ptp-practitioner-2024-07-01.csv.gz"
 POSTGRES_ADMIN_URL = os.environ.get("CONSULTANT_BENCH_POSTGRES_URL", LOCAL_POSTGRES_ADMIN_URL)
 

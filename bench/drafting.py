@@ -29,11 +29,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url  # noqa: E402 - after the path fix above
 
 from consultant.codes.importers import import_file  # noqa: E402
+from consultant.codes.shared_data import cms_data_dir  # noqa: E402
 from consultant.consultations.drafting import draft_reply  # noqa: E402
 from consultant.db import unit_of_work  # noqa: E402
 from tests.databases import LOCAL_POSTGRES_ADMIN_URL, throwaway_database  # noqa: E402
 
-CMS_DIR = ROOT.parent / "shared" / "data" / "cms"
+CMS_DIR = cms_data_dir()
 SHARED_FILES = (
     "ncci-addon-code-edits-2024q2.csv",
     "ncci-mue-practitioner-2024-07-01.csv",

@@ -35,8 +35,10 @@ from pathlib import Path
 
 import openpyxl
 
+from consultant.codes.shared_data import cms_data_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CMS_DIR = PROJECT_ROOT.parent / "shared" / "data" / "cms"
+DEFAULT_CMS_DIR = cms_data_dir()
 DEFAULT_OUT_DIR = PROJECT_ROOT / "consultant" / "codes" / "sample"
 
 ADDON_FILE = "ncci-addon-code-edits-2024q2.csv"

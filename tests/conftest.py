@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 # make_database, drop_database and POSTGRES_ADMIN_URL are imported from here by other tests.
+from consultant.codes.shared_data import cms_data_dir
 from tests.databases import POSTGRES_ADMIN_URL, drop_database, make_database
 
 __all__ = ["POSTGRES_ADMIN_URL", "TEST_DATA_DIR", "drop_database", "make_database"]
 
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-CMS_DIR = SHARED_DIR / "data" / "cms"
+CMS_DIR = cms_data_dir()
 TEST_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -40,5 +40,7 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 def cms_dir() -> Path:
     """The shared real CMS data files (read-only, never copied into the project)."""
     if not CMS_DIR.is_dir():
-        raise RuntimeError(f"the shared CMS data folder is missing: {CMS_DIR}")
+        raise RuntimeError(
+            f"the shared CMS data folder is missing: {CMS_DIR} (set CONSULTANT_CMS_DATA_DIR)"
+        )
     return CMS_DIR
