@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from consultant.accounts.services import CONSULTATION_FOLLOW_UP, DRAFT_CREATED
+from consultant.accounts.services import CONSULTATION_FOLLOW_UP
 from consultant.config import Settings
 from consultant.consultations.claiming import ClaimedRow
 from consultant.consultations.drafting import CodeData, draft_reply
@@ -27,9 +27,7 @@ from consultant.consultations.thread_writes import (
     CONSULTATIONS,
     DRAFTS,
     MESSAGES,
-    NEW_DRAFT,
-    NEW_EVENT,
-    NEW_MESSAGE,
+    add_message_and_draft,
     write_new_thread,
 )
 from consultant.consultations.threading_lookup import find_consultation
@@ -125,26 +123,12 @@ def answer_question(
     stamp = {"thread_id": consultation_id, "now": dt.datetime.now(dt.UTC)}
     connection.execute(_TOUCH_CONSULTATION, stamp)
     connection.execute(_STALE_PENDING, stamp)
-    connection.execute(NEW_MESSAGE, {**message, "consultation_id": consultation_id})
-    inserted = connection.execute(NEW_DRAFT, {**draft, "consultation_id": consultation_id})
-    new_draft = int(inserted.scalar_one())
-    if account_id is not None:
-        # The account's history (ids only), as accounts.services.record_event writes it.
-        connection.execute(
-            NEW_EVENT,
-            [
-                {
-                    "account_id": account_id,
-                    "tag": CONSULTATION_FOLLOW_UP,
-                    "consultation_id": consultation_id,
-                    "additional": {"inbound_id": row.id},
-                },
-                {
-                    "account_id": account_id,
-                    "tag": DRAFT_CREATED,
-                    "consultation_id": consultation_id,
-                    "additional": {"draft_id": new_draft},
-                },
-            ],
-        )
+    new_draft = add_message_and_draft(
+        connection,
+        consultation_id,
+        account_id=account_id,
+        thread_event=CONSULTATION_FOLLOW_UP,
+        message=message,
+        draft=draft,
+    )
     return Answered("follow_up", consultation_id, new_draft)

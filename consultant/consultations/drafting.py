@@ -151,31 +151,36 @@ def render_reply(
     context = {
         "facts": facts,
         "known_codes": [c for c in facts["codes"] if c["known"]],
-        "original_subject": _original_subject(subject),
+        "original_subject": original_subject(subject),
         "greeting_name": (greeting_name or "").strip() or None,
         "question_lines": lines[:QUOTED_LINES],
         "question_cut": len(lines) > QUOTED_LINES,
     }
+    subject_line, text, html = render_email(template, context)
+    return DraftReply(subject=subject_line, text=text, html=html, template=template, facts=facts)
+
+
+def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """The subject, text and HTML parts of ``templates/email/<template>/``."""
     rendered_subject = _template(f"{template}/subject.txt").render(context)
-    return DraftReply(
-        # One line whatever the template does: a subject must never inject a header.
-        subject=_LINE_BREAKS.sub("", rendered_subject).strip(),
-        text=_template(f"{template}/body.txt").render(context),
-        html=_template(f"{template}/body.html").render(context),
-        template=template,
-        facts=facts,
+    # One line whatever the template does: a subject must never inject a header.
+    subject = _LINE_BREAKS.sub("", rendered_subject).strip()
+    return (
+        subject,
+        _template(f"{template}/body.txt").render(context),
+        _template(f"{template}/body.html").render(context),
     )
 
 
 def reply_subject(original: str) -> str:
     """``Re: `` plus the original subject on one line, never ``Re: Re:``."""
-    return f"Re: {_original_subject(original)}"
+    return f"Re: {original_subject(original)}"
 
 
-def _original_subject(subject: str) -> str:
+def original_subject(subject: str | None, default: str = "your coding question") -> str:
     """The subject without CR/LF (which unfolds a folded header) or its reply prefixes."""
-    one_line = _LINE_BREAKS.sub("", subject).strip()
-    return _REPLY_PREFIX.sub("", one_line).strip() or "your coding question"
+    one_line = _LINE_BREAKS.sub("", subject or "").strip()
+    return _REPLY_PREFIX.sub("", one_line).strip() or default
 
 
 @lru_cache(maxsize=1)

@@ -8,46 +8,42 @@ builds the context.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import exists, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from consultant.consultations.drafting import original_subject, render_email
 from consultant.consultations.models import Draft, DraftKind, DraftStatus
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 #: An unknown sender gets at most one invitation draft in this period.
 INVITATION_PERIOD = dt.timedelta(days=7)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
+def _pending_draft(
+    session: Session,
+    inbound_id: int,
+    kind: DraftKind,
+    template: str,
+    to_address: str,
+    context: dict[str, object],
+    facts: dict[str, object],
+) -> Draft:
+    """A pending draft of ``kind``, rendered from ``templates/email/<template>/``."""
+    subject_line, text, html = render_email(template, context)
+    draft = Draft(
+        inbound_message_id=inbound_id,
+        kind=kind.value,
+        status=DraftStatus.PENDING.value,
+        to_address=to_address,
+        subject=subject_line,
+        body_text=text,
+        body_html=html,
+        template=template,
+        facts=facts,
     )
-
-
-def _render(name: str, context: dict[str, object]) -> tuple[str, str, str]:
-    env = _environment()
-    subject = env.get_template(f"{name}/subject.txt").render(context)
-    # One line, no CR/LF: a subject must never be able to inject a header.
-    subject = " ".join(subject.split())
-    text = env.get_template(f"{name}/body.txt").render(context)
-    html = env.get_template(f"{name}/body.html").render(context)
-    return subject, text, html
-
-
-def _reply_subject(original: str | None) -> str:
-    original = " ".join((original or "").split())
-    while original.lower().startswith("re:"):
-        original = original[3:].lstrip()
-    return original or "your message"
+    session.add(draft)
+    return draft
 
 
 def draft_too_large(
@@ -55,24 +51,14 @@ def draft_too_large(
 ) -> Draft:
     """A pending draft asking the sender to send the question again, smaller."""
     context: dict[str, object] = {
-        "original_subject": _reply_subject(subject),
+        "original_subject": original_subject(subject, default="your message"),
         "size_mb": f"{size / 1_048_576:.1f}",
         "limit_mb": f"{limit / 1_048_576:.0f}",
     }
-    subject_line, text, html = _render("too-large", context)
-    draft = Draft(
-        inbound_message_id=inbound_id,
-        kind=DraftKind.TOO_LARGE.value,
-        status=DraftStatus.PENDING.value,
-        to_address=to_address,
-        subject=subject_line,
-        body_text=text,
-        body_html=html,
-        template="too-large",
-        facts={"size": size, "limit": limit},
+    facts: dict[str, object] = {"size": size, "limit": limit}
+    return _pending_draft(
+        session, inbound_id, DraftKind.TOO_LARGE, "too-large", to_address, context, facts
     )
-    session.add(draft)
-    return draft
 
 
 def invited_recently(session: Session, address: str, now: dt.datetime) -> bool:
@@ -101,20 +87,9 @@ def draft_invitation(
     if invited_recently(session, to_address, dt.datetime.now(dt.UTC)):
         return None
     context: dict[str, object] = {
-        "original_subject": _reply_subject(subject),
+        "original_subject": original_subject(subject, default="your message"),
         "address": to_address,
     }
-    subject_line, text, html = _render("invitation", context)
-    draft = Draft(
-        inbound_message_id=inbound_id,
-        kind=DraftKind.INVITATION.value,
-        status=DraftStatus.PENDING.value,
-        to_address=to_address,
-        subject=subject_line,
-        body_text=text,
-        body_html=html,
-        template="invitation",
-        facts={},
+    return _pending_draft(
+        session, inbound_id, DraftKind.INVITATION, "invitation", to_address, context, {}
     )
-    session.add(draft)
-    return draft

@@ -26,13 +26,13 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
-# The tables and insert statements a new thread and a follow-up (answering) both write.
+# The tables a new thread and a follow-up (answering) both write.
 CONSULTATIONS, MESSAGES = _table(Consultation), _table(ConsultationMessage)
 DRAFTS, EVENTS = _table(Draft), _table(AccountEvent)
 _NEW_CONSULTATION = insert(CONSULTATIONS).returning(CONSULTATIONS.c.id)
-NEW_MESSAGE = insert(MESSAGES)
-NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
-NEW_EVENT = insert(EVENTS)
+_NEW_MESSAGE = insert(MESSAGES)
+_NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
+_NEW_EVENT = insert(EVENTS)
 
 
 def _bound(table: Table, column: str) -> BindParameter[Any]:
@@ -122,26 +122,51 @@ def write_new_thread(
         params["p_created"] = {"inbound_id": message["inbound_message_id"]}
         consultation_id, draft_id = connection.execute(_NEW_THREAD_IN_ONE, params).one()
         return int(consultation_id), int(draft_id)
-    consultation_id = connection.execute(_NEW_CONSULTATION, consultation).scalar_one()
-    connection.execute(NEW_MESSAGE, {**message, "consultation_id": consultation_id})
-    inserted = connection.execute(NEW_DRAFT, {**draft, "consultation_id": consultation_id})
-    new_draft = int(inserted.scalar_one())
+    consultation_id = int(connection.execute(_NEW_CONSULTATION, consultation).scalar_one())
+    draft_id = add_message_and_draft(
+        connection,
+        consultation_id,
+        account_id=account_id,
+        thread_event=CONSULTATION_CREATED,
+        message=message,
+        draft=draft,
+    )
+    return consultation_id, draft_id
+
+
+def add_message_and_draft(
+    connection: Connection,
+    consultation_id: int,
+    *,
+    account_id: int | None,
+    thread_event: str,
+    message: dict[str, Any],
+    draft: dict[str, Any],
+) -> int:
+    """Insert a message and its draft into a consultation, and the account's two events.
+
+    ``thread_event`` says what the message did to the thread (created it, or
+    followed up). The events hold ids only, as accounts.services.record_event
+    writes them. Returns the new draft's id.
+    """
+    connection.execute(_NEW_MESSAGE, {**message, "consultation_id": consultation_id})
+    inserted = connection.execute(_NEW_DRAFT, {**draft, "consultation_id": consultation_id})
+    draft_id = int(inserted.scalar_one())
     if account_id is not None:
+        events = [
+            (thread_event, {"inbound_id": message["inbound_message_id"]}),
+            (DRAFT_CREATED, {"draft_id": draft_id}),
+        ]
         connection.execute(
-            NEW_EVENT,
+            _NEW_EVENT,
             [
                 {
                     "account_id": account_id,
-                    "tag": CONSULTATION_CREATED,
+                    "tag": tag,
                     "consultation_id": consultation_id,
-                    "additional": {"inbound_id": message["inbound_message_id"]},
-                },
-                {
-                    "account_id": account_id,
-                    "tag": DRAFT_CREATED,
-                    "consultation_id": consultation_id,
-                    "additional": {"draft_id": new_draft},
-                },
+                    "additional": additional,
+                }
+                for tag, additional in events
             ],
         )
-    return int(consultation_id), new_draft
+    return draft_id
