@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.ledger_rows import RecordingQueue
+from tests.integration.pipeline_fixtures import pipeline  # noqa: F401 - a fixture, found here
 from tests.servers import DovecotServer, RedisServer, SmtpSink
 
 

@@ -1,13 +1,13 @@
 """Fixtures for pipeline tests: real Dovecot and Redis, and the env the processes share.
 
-Test modules import the fixtures they use from here by name.
+``pipeline`` is a fixture of every integration test (imported by conftest.py);
+its servers are conftest's ``dovecot`` and ``redis_server``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,31 +27,15 @@ ASKER = "coder@clinic.example"
 
 
 @pytest.fixture
-def pipeline_dovecot() -> Iterator[DovecotServer]:
-    server = DovecotServer()
-    server.start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def pipeline_redis() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
 def pipeline(
-    database_url: str, tmp_path: Path, pipeline_dovecot: DovecotServer, pipeline_redis: RedisServer
+    database_url: str, tmp_path: Path, dovecot: DovecotServer, redis_server: RedisServer
 ) -> PipelineEnv:
     """Env for poller and worker processes on real Dovecot, Redis and the test database."""
     env = PipelineEnv(
         database_url=database_url,
         var_dir=tmp_path / "var",
-        broker_url=pipeline_redis.url,
-        imap_url=pipeline_dovecot.url(),
+        broker_url=redis_server.url,
+        imap_url=dovecot.url(),
     )
     env.var_dir.mkdir()
     env.consultant("accounts", "create", ASKER, "--name", "Pat")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration import pipeline_fixtures
 from tests.integration.pipeline_fixtures import ASKER, all_done, assert_exactly_once, sweep
 from tests.integration.pipeline_processes import (
     PipelineEnv,
@@ -22,18 +21,13 @@ from tests.integration.pipeline_processes import (
 from tests.integration.question_mail import question_bytes
 from tests.servers import DovecotServer, RedisServer
 
-# The fixtures these tests use (pytest finds them as module attributes).
-pipeline = pipeline_fixtures.pipeline
-pipeline_dovecot = pipeline_fixtures.pipeline_dovecot
-pipeline_redis = pipeline_fixtures.pipeline_redis
-
 
 def test_a_question_appended_over_imap_becomes_a_pending_draft(
-    pipeline: PipelineEnv, pipeline_dovecot: DovecotServer
+    pipeline: PipelineEnv, dovecot: DovecotServer
 ) -> None:
     worker, poller = start_worker(pipeline), start_poller(pipeline)
     try:
-        pipeline_dovecot.append(
+        dovecot.append(
             question_bytes(ASKER, "Can 63057 be billed with 63056 for the second level?")
         )
         try:
@@ -43,8 +37,8 @@ def test_a_question_appended_over_imap_becomes_a_pending_draft(
         [draft] = pipeline.pending_drafts()
         assert draft["kind"] == "answer" and draft["to"] == ASKER
         assert {"63056", "63057"} <= set(draft["codes"])
-        assert pipeline_dovecot.uids("INBOX") == []
-        assert len(pipeline_dovecot.uids("Processed")) == 1
+        assert dovecot.uids("INBOX") == []
+        assert len(dovecot.uids("Processed")) == 1
     finally:
         stop(poller)
         stop(worker)
@@ -56,17 +50,17 @@ def test_a_question_appended_over_imap_becomes_a_pending_draft(
 
 
 def test_redis_restarted_mid_run_loses_nothing(
-    pipeline: PipelineEnv, pipeline_dovecot: DovecotServer, pipeline_redis: RedisServer
+    pipeline: PipelineEnv, dovecot: DovecotServer, redis_server: RedisServer
 ) -> None:
     total = 120
     worker, poller = start_worker(pipeline), start_poller(pipeline)
     try:
         for n in range(total):
-            pipeline_dovecot.append(question_bytes(ASKER, f"Question {n}: is 63057 an add-on?"))
+            dovecot.append(question_bytes(ASKER, f"Question {n}: is 63057 an add-on?"))
             if n == total // 3:
-                pipeline_redis.stop()  # queued and in-flight messages vanish
+                redis_server.stop()  # queued and in-flight messages vanish
             if n == total // 2:
-                pipeline_redis.start()
+                redis_server.start()
 
         def finished() -> bool:
             sweep(pipeline, stuck_after=3.0)  # what beat does every minute

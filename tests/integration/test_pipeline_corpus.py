@@ -21,7 +21,6 @@ from consultant.accounts.services import create_account
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage
 from consultant.mail.parsing import parse_message
-from tests.integration import pipeline_fixtures
 from tests.integration.pipeline_fixtures import ASKER, all_done, assert_exactly_once, sweep
 from tests.integration.pipeline_processes import (
     PipelineEnv,
@@ -34,10 +33,6 @@ from tests.integration.pipeline_processes import (
 from tests.integration.question_mail import question_bytes
 from tests.servers import DovecotServer, RedisServer
 
-pipeline = pipeline_fixtures.pipeline
-pipeline_dovecot = pipeline_fixtures.pipeline_dovecot
-pipeline_redis = pipeline_fixtures.pipeline_redis
-
 
 def _corpus() -> list[bytes]:
     spec = importlib.util.find_spec("test.test_email")
@@ -49,12 +44,12 @@ def _corpus() -> list[bytes]:
 
 
 def test_cpython_email_corpus_each_ends_with_a_disposition(
-    pipeline: PipelineEnv, pipeline_dovecot: DovecotServer
+    pipeline: PipelineEnv, dovecot: DovecotServer
 ) -> None:
     corpus = _corpus()
     for raw in corpus:
-        pipeline_dovecot.append(raw)
-    pipeline_dovecot.append(question_bytes(ASKER, "After the corpus: is 63057 an add-on?"))
+        dovecot.append(raw)
+    dovecot.append(question_bytes(ASKER, "After the corpus: is 63057 an add-on?"))
     total = len(corpus) + 1
     worker, poller = start_worker(pipeline), start_poller(pipeline)
     try:
@@ -74,7 +69,7 @@ def test_cpython_email_corpus_each_ends_with_a_disposition(
     assert "None" not in found and sum(found.values()) == total
     assert found["accepted"] >= 1  # at least the question after the corpus
     assert any(draft["to"] == ASKER for draft in pipeline.pending_drafts())
-    assert pipeline_dovecot.uids("INBOX") == []
+    assert dovecot.uids("INBOX") == []
 
 
 EML_DIR = Path(__file__).resolve().parents[1] / "data" / "eml"
@@ -86,15 +81,15 @@ def _normalised_hash(raw: bytes) -> str:
 
 
 def test_real_client_mail_gets_the_expected_disposition_through_the_pipeline(
-    database_url: str, tmp_path: Path, pipeline_dovecot: DovecotServer, pipeline_redis: RedisServer
+    database_url: str, tmp_path: Path, dovecot: DovecotServer, redis_server: RedisServer
 ) -> None:
     """The .eml fixtures of real clients and servers (tests/data/eml/expected.json), end to end."""
     expected: dict[str, dict[str, Any]] = json.loads((EML_DIR / "expected.json").read_text())
     env = PipelineEnv(
         database_url=database_url,
         var_dir=tmp_path / "var",
-        broker_url=pipeline_redis.url,
-        imap_url=pipeline_dovecot.url(),
+        broker_url=redis_server.url,
+        imap_url=dovecot.url(),
         # The address and size cap the fixtures' table was written for.
         extra={
             "CONSULTANT_REPLY_FROM": "consultant@example.org",
@@ -110,7 +105,7 @@ def test_real_client_mail_gets_the_expected_disposition_through_the_pipeline(
         sender = parse_message(raw).from_address
         if sender and expected[name].get("known_sender", True):
             senders.add(sender)
-        pipeline_dovecot.append(raw)
+        dovecot.append(raw)
     with unit_of_work(env.database_url) as session:
         for sender in sorted(senders - {"consultant@example.org"}):
             create_account(session, sender)

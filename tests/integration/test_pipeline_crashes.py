@@ -15,7 +15,6 @@ import time
 import pytest
 from imapclient import IMAPClient
 
-from tests.integration import pipeline_fixtures
 from tests.integration.pipeline_fixtures import (
     ASKER,
     all_done,
@@ -34,10 +33,6 @@ from tests.integration.pipeline_processes import (
 )
 from tests.integration.question_mail import question_bytes
 from tests.servers import DovecotServer
-
-pipeline = pipeline_fixtures.pipeline
-pipeline_dovecot = pipeline_fixtures.pipeline_dovecot
-pipeline_redis = pipeline_fixtures.pipeline_redis
 
 TOTAL = 500
 DUPLICATES = 30  # the same bytes delivered twice: one consultation, one "duplicate"
@@ -66,10 +61,10 @@ def _messages() -> list[bytes]:
 
 @pytest.mark.slow
 def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
-    pipeline: PipelineEnv, pipeline_dovecot: DovecotServer
+    pipeline: PipelineEnv, dovecot: DovecotServer
 ) -> None:
     messages = _messages()
-    appender = threading.Thread(target=_append_steadily, args=(pipeline_dovecot, messages))
+    appender = threading.Thread(target=_append_steadily, args=(dovecot, messages))
     pollers = [start_poller(pipeline), start_poller(pipeline)]  # two pollers at once
     worker = start_worker(pipeline)
     kills = 0
@@ -108,8 +103,8 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
         "duplicate": DUPLICATES,
         "auto_reply": AUTO_REPLIES,
     }
-    assert pipeline_dovecot.uids("INBOX") == []
-    assert len(pipeline_dovecot.uids("Processed")) == TOTAL
+    assert dovecot.uids("INBOX") == []
+    assert len(dovecot.uids("Processed")) == TOTAL
     # The crashes did cut work short: some rows were only finished thanks to the sweeper.
     assert swept > 0
 
