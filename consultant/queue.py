@@ -37,12 +37,12 @@ def default_task_queue() -> TaskQueue:
 
 
 def enqueue_after_commit(
-    session: Session, task_name: str, row_id: int, queue: TaskQueue | None = None
+    session: Session, task_name: str, row_ids: Sequence[int], queue: TaskQueue | None = None
 ) -> None:
-    """Enqueue ``task_name(row_id)`` once ``session`` commits; never if it rolls back.
+    """Enqueue ``task_name`` for every row once ``session`` commits; never if it rolls back.
 
-    If the broker is down at that moment the row is still committed in its
-    non-final state, and the sweeper re-enqueues it: nothing is lost.
+    If the broker is down at that moment the rows are still committed in their
+    non-final state, and the sweeper re-enqueues them: nothing is lost.
     """
-    target = queue or default_task_queue()
-    after_commit(session, lambda: target.enqueue(task_name, row_id))
+    chosen = list(row_ids)
+    after_commit(session, lambda: (queue or default_task_queue()).enqueue_many(task_name, chosen))

@@ -57,14 +57,6 @@ class _LoggedQueue:
     def __init__(self, queue: TaskQueue | None) -> None:
         self._queue = queue
 
-    def enqueue(self, task_name: str, row_id: int) -> None:
-        try:
-            (self._queue or default_task_queue()).enqueue(task_name, row_id)
-        except Exception as exc:  # the broker, or the queue module, is unavailable
-            log.warning(
-                "enqueue of %s for inbound %d failed (%s)", task_name, row_id, type(exc).__name__
-            )
-
     def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
         """All the rows of a batch, in few messages where the queue can."""
         try:

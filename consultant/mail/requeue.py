@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from consultant.db import after_commit
 from consultant.mail.models import InboundMessage, InboundStatus
-from consultant.queue import TaskQueue, default_task_queue
+from consultant.queue import TaskQueue, enqueue_after_commit
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)
@@ -28,12 +27,6 @@ SWEEP_BATCH = 1000
 
 class RequeueError(Exception):
     """A row cannot be requeued (unknown id, or not parked or held)."""
-
-
-def _enqueue_all(session: Session, ids: Sequence[int], queue: TaskQueue | None) -> None:
-    """Once committed, enqueue ``ingest`` for every row (in batches where the queue can)."""
-    chosen = list(ids)
-    after_commit(session, lambda: (queue or default_task_queue()).enqueue_many("ingest", chosen))
 
 
 def requeue(
@@ -72,7 +65,7 @@ def requeue(
             .where(InboundMessage.id.in_(chosen))
             .values(status=InboundStatus.STORED, attempts=0, disposition=None, rule_hits=[])
         )
-        _enqueue_all(session, chosen, queue)
+        enqueue_after_commit(session, "ingest", chosen, queue)
     return chosen
 
 
@@ -101,7 +94,7 @@ def sweep_stuck(
         session.execute(
             update(InboundMessage).where(InboundMessage.id.in_(ids)).values(updated_at=now)
         )
-        _enqueue_all(session, ids, queue)
+        enqueue_after_commit(session, "ingest", ids, queue)
     return ids
 
 

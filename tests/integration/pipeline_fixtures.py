@@ -18,7 +18,7 @@ from consultant.consultations.models import Consultation, ConsultationMessage, D
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage, PollerLease
 from consultant.mail.requeue import sweep_stuck
-from tests.integration.pipeline_processes import PipelineEnv
+from tests.integration.pipeline_processes import PipelineEnv, log_tail, wait_until
 from tests.servers import DovecotServer, RedisServer
 from workers.app import make_app
 from workers.queue import CeleryTaskQueue
@@ -82,6 +82,27 @@ def dispositions(database_url: str) -> Counter[str]:
 def all_done(database_url: str, expected: int) -> bool:
     statuses = ledger_statuses(database_url)
     return sum(statuses.values()) >= expected and statuses["done"] == sum(statuses.values())
+
+
+def sweep_until_all_done(
+    env: PipelineEnv, expected: int, *, stuck_after: float, timeout: float, interval: float = 1.0
+) -> int:
+    """Sweep as beat does until every ledger row is done; fail with the process logs if not.
+
+    Returns how many rows the sweeps re-enqueued in all.
+    """
+    swept = 0
+
+    def finished() -> bool:
+        nonlocal swept
+        swept += sweep(env, stuck_after=stuck_after)
+        return all_done(env.database_url, expected)
+
+    try:
+        wait_until(finished, timeout=timeout, interval=interval)
+    except TimeoutError:
+        pytest.fail(log_tail(env))
+    return swept
 
 
 def assert_exactly_once(database_url: str, expected_messages: int) -> Counter[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.pipeline_fixtures import ASKER, all_done, assert_exactly_once, sweep
+from tests.integration.pipeline_fixtures import ASKER, assert_exactly_once, sweep_until_all_done
 from tests.integration.pipeline_processes import (
     PipelineEnv,
     log_tail,
@@ -61,15 +61,7 @@ def test_redis_restarted_mid_run_loses_nothing(
                 redis_server.stop()  # queued and in-flight messages vanish
             if n == total // 2:
                 redis_server.start()
-
-        def finished() -> bool:
-            sweep(pipeline, stuck_after=3.0)  # what beat does every minute
-            return all_done(pipeline.database_url, total)
-
-        try:
-            wait_until(finished, timeout=240, interval=1.0)
-        except TimeoutError:
-            pytest.fail(log_tail(pipeline))
+        sweep_until_all_done(pipeline, total, stuck_after=3.0, timeout=240)
     finally:
         stop(poller)
         stop(worker)

@@ -14,21 +14,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from consultant.accounts.services import create_account
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage
 from consultant.mail.parsing import parse_message
-from tests.integration.pipeline_fixtures import ASKER, all_done, assert_exactly_once, sweep
+from tests.integration.pipeline_fixtures import ASKER, assert_exactly_once, sweep_until_all_done
 from tests.integration.pipeline_processes import (
     PipelineEnv,
-    log_tail,
     start_poller,
     start_worker,
     stop,
-    wait_until,
 )
 from tests.integration.question_mail import question_bytes
 from tests.servers import DovecotServer, RedisServer
@@ -53,15 +50,7 @@ def test_cpython_email_corpus_each_ends_with_a_disposition(
     total = len(corpus) + 1
     worker, poller = start_worker(pipeline), start_poller(pipeline)
     try:
-
-        def finished() -> bool:
-            sweep(pipeline, stuck_after=10.0)
-            return all_done(pipeline.database_url, total)
-
-        try:
-            wait_until(finished, timeout=180, interval=1.0)
-        except TimeoutError:
-            pytest.fail(log_tail(pipeline))
+        sweep_until_all_done(pipeline, total, stuck_after=10.0, timeout=180)
     finally:
         stop(poller)
         stop(worker)
@@ -112,15 +101,7 @@ def test_real_client_mail_gets_the_expected_disposition_through_the_pipeline(
 
     worker, poller = start_worker(env), start_poller(env)
     try:
-
-        def finished() -> bool:
-            sweep(env, stuck_after=10.0)
-            return all_done(env.database_url, len(expected))
-
-        try:
-            wait_until(finished, timeout=180, interval=1.0)
-        except TimeoutError:
-            pytest.fail(log_tail(env))
+        sweep_until_all_done(env, len(expected), stuck_after=10.0, timeout=180)
     finally:
         stop(poller)
         stop(worker)

@@ -17,19 +17,16 @@ from imapclient import IMAPClient
 
 from tests.integration.pipeline_fixtures import (
     ASKER,
-    all_done,
     assert_exactly_once,
     expire_poller_leases,
-    sweep,
+    sweep_until_all_done,
 )
 from tests.integration.pipeline_processes import (
     PipelineEnv,
     kill_hard,
-    log_tail,
     start_poller,
     start_worker,
     stop,
-    wait_until,
 )
 from tests.integration.question_mail import question_bytes
 from tests.servers import DovecotServer
@@ -81,17 +78,7 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
             pollers = [start_poller(pipeline), start_poller(pipeline)]
             worker = start_worker(pipeline)
         appender.join()
-        swept = 0
-
-        def finished() -> bool:
-            nonlocal swept
-            swept += sweep(pipeline, stuck_after=10.0)  # what beat does every minute
-            return all_done(pipeline.database_url, TOTAL)
-
-        try:
-            wait_until(finished, timeout=400, interval=2.0)
-        except TimeoutError:
-            pytest.fail(log_tail(pipeline))
+        swept = sweep_until_all_done(pipeline, TOTAL, stuck_after=10.0, timeout=400, interval=2.0)
     finally:
         appender.join()
         for process in [*pollers, worker]:
