@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="Signs our Message-IDs and reply tokens; use a long random value.",
     )
     max_message_bytes: int = Field(5 * 1024 * 1024, gt=0, description="Larger mail is not fetched.")
+    message_time_budget: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds of reading (parse, rules, codes, draft) one message may take; "
+        "a message over it is parked with that reason while the rest flow on.",
+    )
     raw_mail_retention_days: int = Field(30, gt=0, description="Raw mail purged after this.")
     unknown_sender_policy: str = Field(
         "hold", description="'hold' for an operator, or 'invite' to draft an invitation."

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultant.accounts.models import Account, AccountAddress, AccountEvent
+from consultant.mail.addresses import normalise_address as normalise_address  # re-exported
 
 # Event tags: "account:<object>:<what happened>", one place so they stay consistent.
 ACCOUNT_CREATED = "account:account:created"
@@ -26,11 +27,6 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 class AccountExistsError(Exception):
     """The address already belongs to an account."""
-
-
-def normalise_address(address: str) -> str:
-    """An address as we store and compare it: trimmed and lowercase."""
-    return address.strip().lower()
 
 
 def hash_password(password: str) -> str:

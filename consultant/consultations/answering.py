@@ -4,6 +4,12 @@ The draft is made from the new text only (quoted history and signature
 already stripped by the parser), with the earlier questions of the thread as
 context. A follow-up makes any pending draft of the thread stale: a reviewer
 must not approve an answer to a question that has since changed.
+
+Drafting is CPU work (extraction, look-ups, templates), so ingest does it with
+:func:`plan_answer` before its write transaction starts: on SQLite a write
+transaction holds the one database-wide write lock, and every other worker,
+the poller and the sweeper would wait on it. :func:`answer_question` then
+checks, under the write lock, that the thread is still as planned and writes.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from sqlalchemy.orm import Session
 from consultant.accounts.services import CONSULTATION_FOLLOW_UP
 from consultant.config import Settings
 from consultant.consultations.claiming import ClaimedRow
-from consultant.consultations.drafting import CodeData, draft_reply
+from consultant.consultations.drafting import CodeData, DraftReply, draft_reply
 from consultant.consultations.models import (
     DraftKind,
     DraftStatus,
@@ -65,6 +71,50 @@ class Answered:
     draft_id: int
 
 
+@dataclass(frozen=True)
+class AnswerPlan:
+    """A draft made before the write transaction, and the thread it was made for."""
+
+    consultation_id: int | None
+    earlier: tuple[str, ...]
+    reply: DraftReply
+
+
+def _draft(
+    session: Session,
+    parsed: ParsedMessage,
+    earlier: tuple[str, ...],
+    account: KnownAccount | None,
+    code_data: CodeData | None,
+) -> DraftReply:
+    return draft_reply(
+        session,
+        parsed.new_text,
+        subject=parsed.subject or "",
+        earlier_messages=earlier,
+        account=account,
+        code_data=code_data,
+    )
+
+
+def plan_answer(
+    session: Session,
+    parsed: ParsedMessage,
+    account: KnownAccount | None,
+    settings: Settings,
+    code_data: CodeData | None = None,
+) -> AnswerPlan:
+    """Find the thread and draft the reply, reading only (no lock, no write)."""
+    consultation = find_consultation(session, parsed, settings.secret_key)
+    if consultation is None:
+        return AnswerPlan(None, (), _draft(session, parsed, (), account, code_data))
+    earlier = tuple(
+        session.connection().execute(_EARLIER_TEXTS, {"consultation_id": consultation.id}).scalars()
+    )
+    reply = _draft(session, parsed, earlier, account, code_data)
+    return AnswerPlan(consultation.id, earlier, reply)
+
+
 def answer_question(
     session: Session,
     row: ClaimedRow,
@@ -72,8 +122,13 @@ def answer_question(
     account: KnownAccount | None,
     settings: Settings,
     code_data: CodeData | None = None,
+    plan: AnswerPlan | None = None,
 ) -> Answered:
-    """Record ``parsed`` on its consultation (new or found by threading) and draft a reply."""
+    """Record ``parsed`` on its consultation (new or found by threading) with its draft.
+
+    ``plan`` is the draft made before the transaction; it is used when the
+    thread is still the one it was made for, and drafted again otherwise.
+    """
     sender = parsed.from_address or ""
     connection = session.connection()
     consultation = find_consultation(session, parsed, settings.secret_key)
@@ -85,15 +140,13 @@ def answer_question(
         earlier = tuple(
             connection.execute(_EARLIER_TEXTS, {"consultation_id": consultation.id}).scalars()
         )
-    # Draft before writing anything: a failed draft leaves nothing to roll back.
-    reply = draft_reply(
-        session,
-        parsed.new_text,
-        subject=parsed.subject or "",
-        earlier_messages=earlier,
-        account=account,
-        code_data=code_data,
-    )
+    thread_id = consultation.id if consultation is not None else None
+    if plan is not None and (plan.consultation_id, plan.earlier) == (thread_id, earlier):
+        reply = plan.reply
+    else:
+        # No plan, or a message joined the thread since it was made: draft
+        # again (rare), before writing anything so a failure leaves nothing behind.
+        reply = _draft(session, parsed, earlier, account, code_data)
     message = {
         "inbound_message_id": row.id,
         "content_sha256": row.sha256,

@@ -80,6 +80,14 @@ _PARK_EXHAUSTED = (
 )
 _other = _inbound.alias("other_inbound")
 _row_id: BindParameter[int] = bindparam("row_id")
+_ACCEPTED_ELSEWHERE = exists().where(
+    # Bound values, not the outer row's columns: SQLite's RETURNING
+    # cannot name the updated table inside a subquery.
+    _other.c.sha256 == bindparam("content_sha256"),
+    _other.c.id != _row_id,
+    or_(*(_other.c.disposition == accepted for accepted in ACCEPTED_DISPOSITIONS)),
+)
+_READ_ACCEPTED_ELSEWHERE = select(_ACCEPTED_ELSEWHERE.label("is_duplicate"))
 # The status guard of the work's transaction; it also says whether the same
 # bytes were already accepted from another ledger row (a second delivery, a
 # copy in two folders). A reused Message-ID with other bytes is not one.
@@ -87,17 +95,7 @@ _LOCK = (
     update(_inbound)
     .where(_c.id == _row_id, _IS_OPEN)
     .values(status=InboundStatus.INGESTING)
-    .returning(
-        exists()
-        .where(
-            # Bound values, not the outer row's columns: SQLite's RETURNING
-            # cannot name the updated table inside a subquery.
-            _other.c.sha256 == bindparam("content_sha256"),
-            _other.c.id != _row_id,
-            or_(*(_other.c.disposition == accepted for accepted in ACCEPTED_DISPOSITIONS)),
-        )
-        .label("is_duplicate")
-    )
+    .returning(_ACCEPTED_ELSEWHERE.label("is_duplicate"))
 )
 
 
@@ -149,3 +147,15 @@ def lock_claimed(connection: Connection, row: ClaimedRow) -> bool | None:
     found = connection.execute(_LOCK, {"row_id": row.id, "content_sha256": row.sha256})
     locked = found.one_or_none()
     return None if locked is None else bool(locked.is_duplicate)
+
+
+def accepted_elsewhere(connection: Connection, row: ClaimedRow) -> bool:
+    """Whether the row's bytes were already accepted from another ledger row (a read only).
+
+    The reading before the write transaction uses this; :func:`lock_claimed`
+    answers the same question again under the lock.
+    """
+    found = connection.execute(
+        _READ_ACCEPTED_ELSEWHERE, {"row_id": row.id, "content_sha256": row.sha256}
+    )
+    return bool(found.scalar())

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultant.config import Settings, get_settings
-from consultant.consultations.answering import answer_question
+from consultant.consultations.answering import AnswerPlan, answer_question
 from consultant.consultations.batch_connection import BatchConnection, transaction
 from consultant.consultations.claiming import (
     MAX_ATTEMPTS,
@@ -45,13 +45,12 @@ from consultant.consultations.claiming import (
     claim,
     lock_claimed,
 )
-from consultant.consultations.drafting import CodeData, load_code_data
+from consultant.consultations.drafting import load_code_data
 from consultant.consultations.notice_drafts import draft_invitation, draft_too_large
-from consultant.consultations.senders import KnownAccount, SenderAccounts
+from consultant.consultations.reading import BatchState, Reading, read_row, rule_chain
+from consultant.consultations.time_budget import MessageOverBudgetError, time_budget
 from consultant.db import unit_of_work
 from consultant.mail.models import InboundMessage, InboundStatus
-from consultant.mail.parsing import ParsedMessage, parse_message
-from consultant.mail.rules import InboundContext, run_inbound_chain
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +101,8 @@ class BatchOutcome:
 
     outcomes: list[IngestOutcome] = field(default_factory=list)
     failures: list[IngestFailedError] = field(default_factory=list)
-
-
-@dataclass
-class _BatchState:
-    """Read once per batch and reused by each of its rows."""
-
-    accounts: SenderAccounts = field(default_factory=SenderAccounts)
-    code_data: CodeData | None = None
+    #: Rows not started because the batch was stopped (``stop_on``): the caller re-queues them.
+    unstarted: list[int] = field(default_factory=list)
 
 
 def run_ingest(
@@ -127,16 +120,23 @@ def run_ingest(
 
 
 def run_ingest_batch(
-    database_url: str, inbound_ids: Sequence[int], settings: Settings | None = None
+    database_url: str,
+    inbound_ids: Sequence[int],
+    settings: Settings | None = None,
+    stop_on: tuple[type[BaseException], ...] = (),
 ) -> BatchOutcome:
     """Ingest each ledger row of ``inbound_ids``, in order, each in its own transactions.
 
-    A row that fails is recorded (and parked at its last attempt) and the
-    batch goes on; the caller decides whether to retry the failed ones.
+    A row that fails is recorded (and parked at its last attempt, or at once
+    when it outlasted its time budget) and the batch goes on; the caller
+    decides whether to retry the failed ones. An exception in ``stop_on`` (the
+    caller's own time running out) is recorded on the row it hit and ends the
+    batch: the rows after it are left unclaimed in ``unstarted``, untouched,
+    so none is charged an attempt it never had.
     """
     settings = settings or get_settings()
     result = BatchOutcome()
-    state = _BatchState()
+    state = BatchState()
     ids = list(dict.fromkeys(int(i) for i in inbound_ids))  # a repeated id is one row
     claims: dict[int, Claim] = {}  # committed claims, by row id
     with BatchConnection(database_url) as link:
@@ -155,6 +155,11 @@ def run_ingest_batch(
             following = ids[position + 1] if position + 1 < len(ids) else None
             try:
                 outcome, next_claim = _work_on(link, taken.row, following, settings, state)
+            except stop_on as exc:
+                link.discard()
+                result.failures.append(_record_failure(database_url, inbound_id, exc))
+                result.unstarted = ids[position + 1 :]
+                break
             except Exception as exc:
                 link.discard()  # the failure may have broken the connection
                 result.failures.append(_record_failure(database_url, inbound_id, exc))
@@ -170,13 +175,18 @@ def _work_on(
     row: ClaimedRow,
     following: int | None,
     settings: Settings,
-    state: _BatchState,
+    state: BatchState,
 ) -> tuple[IngestOutcome, Claim | None]:
-    """Ingest a claimed row in one transaction, which also claims the ``following`` row."""
+    """Read a claimed row within its time budget, then record it in one write transaction.
+
+    The write transaction also claims the ``following`` row.
+    """
+    with time_budget(settings.message_time_budget), transaction(link.connection()) as session:
+        reading = read_row(session, row, settings, state)  # reads only: no write lock
 
     def attempt() -> tuple[IngestOutcome, Claim | None]:
         with transaction(link.connection()) as session:
-            outcome = _ingest_claimed(session, row, settings, state)
+            outcome = _ingest_claimed(session, row, settings, state, reading)
             next_claim = None if following is None else claim(session.connection(), following)
         return outcome, next_claim
 
@@ -189,34 +199,23 @@ def _work_on(
 
 
 def _ingest_claimed(
-    session: Session, row: ClaimedRow, settings: Settings, state: _BatchState
+    session: Session, row: ClaimedRow, settings: Settings, state: BatchState, reading: Reading
 ) -> IngestOutcome:
-    """Decide what the claimed row is and record it; a no-op if it is done meanwhile."""
+    """Record what the claimed row is, as read; a no-op if it was done meanwhile."""
     connection = session.connection()
     is_duplicate = lock_claimed(connection, row)
     if is_duplicate is None:
         return IngestOutcome(row.id, None)
-    parsed = parse_message(row.raw) if row.raw is not None else None
-    # A message over the size cap was never downloaded: only its headers were
-    # fetched, enough to know whom to ask for a smaller one.
-    envelope = parsed or (parse_message(row.headers) if row.headers else None)
-    sender = envelope.from_address if envelope is not None else None
-    account = state.accounts.account_of(connection, sender)
-    context = InboundContext(
-        our_address=settings.reply_from,
-        raw_size=row.size,
-        max_bytes=settings.max_message_bytes,
-        is_duplicate=is_duplicate,
-        is_known_sender=account is not None,
-        loop_marker=settings.reply_from,
-    )
-    # For mail over the cap the rules see the headers, so an oversized bounce or
-    # newsletter is still told apart from a person's question.
-    chain = run_inbound_chain(parsed or envelope, context)
+    chain = reading.chain
+    plan = reading.plan
+    if is_duplicate != reading.is_duplicate:
+        # The same bytes were accepted from another row since the reading: decide again.
+        chain = rule_chain(
+            reading.parsed, reading.envelope, row, reading.account, is_duplicate, settings
+        )
+        plan = None
     fired = {hit.rule for hit in chain.hits}
-    outcome = _act_on(
-        session, row, parsed, envelope, account, chain.disposition, fired, settings, state
-    )
+    outcome = _act_on(session, row, reading, plan, chain.disposition, fired, settings, state)
     connection.execute(
         _FINISH,
         {
@@ -232,18 +231,20 @@ def _ingest_claimed(
 def _act_on(
     session: Session,
     row: ClaimedRow,
-    parsed: ParsedMessage | None,
-    envelope: ParsedMessage | None,
-    account: KnownAccount | None,
+    reading: Reading,
+    plan: AnswerPlan | None,
     disposition: str,
     fired: set[str],
     settings: Settings,
-    state: _BatchState,
+    state: BatchState,
 ) -> IngestOutcome:
+    parsed, envelope, account = reading.parsed, reading.envelope, reading.account
     if disposition == "accepted" and parsed is not None:
         if state.code_data is None:
             state.code_data = load_code_data(session)
-        answered = answer_question(session, row, parsed, account, settings, state.code_data)
+        answered = answer_question(
+            session, row, parsed, account, settings, state.code_data, plan=plan
+        )
         return IngestOutcome(
             row.id, answered.disposition, answered.consultation_id, answered.draft_id
         )
@@ -264,25 +265,29 @@ def _act_on(
     return IngestOutcome(row.id, disposition, None, draft.id if draft is not None else None)
 
 
-def _record_failure(database_url: str, inbound_id: int, exc: Exception) -> IngestFailedError:
-    reason = type(exc).__name__
+def _record_failure(database_url: str, inbound_id: int, exc: BaseException) -> IngestFailedError:
+    # Class names and our own fixed messages only: an exception's text may quote mail.
+    over_budget = isinstance(exc, MessageOverBudgetError)
+    reason = str(exc) if over_budget else type(exc).__name__
     with unit_of_work(database_url) as session:
-        parked = record_failure(session, inbound_id, reason)
+        parked = record_failure(session, inbound_id, reason, park=over_budget)
     logger.warning("ingest of inbound %d failed (%s), parked=%s", inbound_id, reason, parked)
     error = IngestFailedError(inbound_id, parked, reason)
     error.__cause__ = exc
     return error
 
 
-def record_failure(session: Session, inbound_id: int, reason: str) -> bool:
+def record_failure(session: Session, inbound_id: int, reason: str, park: bool = False) -> bool:
     """Record a failed run on the row (its claim counted the attempt); park it at the last.
 
-    Returns whether the row is parked.
+    ``park`` parks it now: retrying would only fail the same way (over its time
+    budget). Returns whether the row is parked.
     """
     row = session.get(InboundMessage, inbound_id)
     if row is None or row.status in (InboundStatus.DONE, InboundStatus.PARKED):
         return row is not None and row.status == InboundStatus.PARKED
     row.last_error = f"{reason} at {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"
-    row.status = InboundStatus.PARKED if row.attempts >= MAX_ATTEMPTS else InboundStatus.STORED
+    exhausted = park or row.attempts >= MAX_ATTEMPTS
+    row.status = InboundStatus.PARKED if exhausted else InboundStatus.STORED
     session.flush()
     return row.status == InboundStatus.PARKED

@@ -37,6 +37,16 @@ _CHARSET_ALIASES = {
     "gbk": "gb18030",
 }
 
+# Codecs Python calls text encodings that no mail client writes: they turn
+# escape sequences or IDNA labels into code points, lone surrogates included,
+# which no database can store (a poison message that failed every attempt).
+_NOT_MAIL_CHARSETS = frozenset(
+    {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined", "mbcs", "oem"}
+)
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+#: The defect recorded when decoded text held code points that cannot be stored.
+UNSTORABLE_TEXT = "unstorable_characters_replaced"
+
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # RFC 2047 section 6.2: whitespace between two adjacent encoded words is dropped.
 _BETWEEN_ENCODED_WORDS = re.compile(r"(\?=)\s+(=\?)")
@@ -60,9 +70,23 @@ def python_codec(label: str | None) -> str | None:
         return None
     # Python's "mbcs" and friends are platform specific; anything that is not a
     # text encoding (e.g. "base64", "rot13") must not be used on mail bodies.
-    if not getattr(codec, "_is_text_encoding", True):
+    if (
+        not getattr(codec, "_is_text_encoding", True)
+        or codec.name.replace("-", "_") in _NOT_MAIL_CHARSETS
+    ):
         return None
     return codec.name
+
+
+def storable(text: str) -> tuple[str, bool]:
+    """``text`` with lone surrogates replaced by U+FFFD, and whether any were.
+
+    UTF-7 and a few other real charsets can still decode to lone surrogates;
+    such text cannot be encoded as UTF-8, so neither database can store it.
+    """
+    if text.isascii() or _LONE_SURROGATES.search(text) is None:
+        return text, False
+    return _LONE_SURROGATES.sub("\ufffd", text), True
 
 
 def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
@@ -74,9 +98,11 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     codec = python_codec(declared)
     if codec is not None:
         try:
-            return data.decode(codec), None
+            text, replaced = storable(data.decode(codec))
         except UnicodeDecodeError:
-            problem = f"charset_mismatch:{declared}"
+            problem: str | None = f"charset_mismatch:{declared}"
+        else:
+            return text, UNSTORABLE_TEXT if replaced else None
     elif declared:
         problem = f"charset_unknown:{declared.strip()[:40]}"
     else:
@@ -85,6 +111,7 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
         if fallback == codec:
             continue
         try:
+            # The fallbacks never yield surrogates: utf-8 refuses them, the others are 8-bit.
             return data.decode(fallback), problem
         except UnicodeDecodeError:
             continue
@@ -117,7 +144,9 @@ def decode_header_text(value: str) -> str:
     if "=?" in value:
         value = _BETWEEN_ENCODED_WORDS.sub(r"\1\2", value)
         value = _ENCODED_WORD.sub(_decode_encoded_word, value)
-    return value.translate(_HEADER_CONTROLS)
+    # An RFC 2231 parameter the stdlib decoded with its own charset label can
+    # still hold surrogates; a header value must always be storable.
+    return storable(value)[0].translate(_HEADER_CONTROLS)
 
 
 def one_line(value: str) -> str:

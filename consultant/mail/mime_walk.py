@@ -20,9 +20,13 @@ from consultant.mail.html_text import html_to_text
 
 #: Set when a text part's base64 was broken beyond recovery and nothing else was readable.
 UNDECODABLE_TEXT = "undecodable_text"
+#: Set when the walk stopped at a limit: the parts past it were never read, so
+#: the text may be missing a question; ingest holds such mail for staff.
+TOO_MANY_PARTS = "too_many_parts"
+TOO_DEEP = "mime_too_deep"
 
-_MAX_PARTS = 500
-_MAX_DEPTH = 60
+MAX_PARTS = 500
+MAX_DEPTH = 60
 _MAX_EMBEDDING = 4
 _BASE64_DEFECTS = (
     email.errors.InvalidBase64CharactersDefect,
@@ -133,9 +137,10 @@ class BodyCollector:
     def collect(self, part: email.message.Message, depth: int = 0, in_report: bool = False) -> None:
         """Walk ``part`` and everything under it."""
         self.seen_parts += 1
-        if self.seen_parts > _MAX_PARTS or depth > _MAX_DEPTH:
-            if "too_many_parts" not in self.defects:
-                self.defects.append("too_many_parts")
+        if self.seen_parts > MAX_PARTS or depth > MAX_DEPTH:
+            limit = TOO_DEEP if depth > MAX_DEPTH else TOO_MANY_PARTS
+            if limit not in self.defects:
+                self.defects.append(limit)
             return
         self.defects.extend(_defect_names(part))
         content_type = part.get_content_type()

@@ -21,8 +21,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from consultant.mail.addresses import normalise_address
 from consultant.mail.charsets import decode_header_text, one_line
 from consultant.mail.mime_walk import (
+    MAX_DEPTH,
+    MAX_PARTS,
+    TOO_DEEP,
+    TOO_MANY_PARTS,
     UNDECODABLE_TEXT,
     AttachmentInfo,
     BodyCollector,
@@ -36,8 +41,12 @@ PARSER_FAILED = "parser_failed"
 UNREADABLE_DEFECTS = frozenset({NO_HEADERS, UNDECODABLE_TEXT, PARSER_FAILED})
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_PARTS",
     "NO_HEADERS",
     "PARSER_FAILED",
+    "TOO_DEEP",
+    "TOO_MANY_PARTS",
     "UNDECODABLE_TEXT",
     "UNREADABLE_DEFECTS",
     "AttachmentInfo",
@@ -132,7 +141,7 @@ def _addresses(values: Iterable[str]) -> list[tuple[str, str]]:
         found = email.utils.getaddresses(values)
     pairs = []
     for name, address in found:
-        address = decode_header_text(address).strip().lower()
+        address = normalise_address(decode_header_text(address))
         if "@" in address:
             pairs.append((one_line(decode_header_text(name)), address))
     return pairs

@@ -17,7 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from consultant.mail.parsing import NO_HEADERS, PARSER_FAILED, ParsedMessage
+from consultant.mail.parsing import (
+    MAX_DEPTH,
+    MAX_PARTS,
+    NO_HEADERS,
+    PARSER_FAILED,
+    TOO_DEEP,
+    TOO_MANY_PARTS,
+    ParsedMessage,
+)
 
 ACCEPTED = "accepted"
 
@@ -86,6 +94,25 @@ class Unparseable:
         if NO_HEADERS in parsed.defects:
             return "no mail headers found"
         return "the text could not be decoded"
+
+
+class TooComplex:
+    """The MIME walk stopped at a limit: parts past it were never read.
+
+    Answering the part that was read could miss the question, and dropping the
+    message would lose it silently; it is held for staff instead.
+    """
+
+    name = "too_complex"
+
+    def check(self, parsed: ParsedMessage | None, context: InboundContext) -> str | None:
+        if parsed is None:
+            return None
+        if TOO_DEEP in parsed.defects:
+            return f"MIME parts nested more than {MAX_DEPTH} levels deep"
+        if TOO_MANY_PARTS in parsed.defects:
+            return f"more than {MAX_PARTS} MIME parts"
+        return None
 
 
 class Duplicate:
@@ -180,7 +207,8 @@ class AutoReply:
         if parsed is None:
             return None
         if _is_auto_submitted(parsed):
-            return f"Auto-Submitted: {_header(parsed, 'Auto-Submitted')[:40]} (RFC 3834)"
+            # Fixed words only: a header's value is the sender's text (see the module note).
+            return "carries Auto-Submitted other than 'no' (RFC 3834)"
         for name in _AUTO_REPLY_HEADERS:
             if parsed.header(name) is not None:
                 return f"carries {name}"
@@ -197,6 +225,9 @@ class AutoReply:
         return None
 
 
+_BULK_PRECEDENCE = {value: f"Precedence: {value}" for value in ("bulk", "list", "junk")}
+
+
 class Bulk:
     """Mailing-list and bulk mail: List-Id, List-Unsubscribe, Precedence bulk/list/junk."""
 
@@ -209,8 +240,8 @@ class Bulk:
             if parsed.header(name) is not None:
                 return f"mailing list message ({name})"
         precedence = _header(parsed, "Precedence")
-        if precedence in ("bulk", "list", "junk"):
-            return f"Precedence: {precedence}"
+        if precedence in _BULK_PRECEDENCE:
+            return _BULK_PRECEDENCE[precedence]
         return None
 
 
@@ -243,6 +274,7 @@ class NoText:
 INBOUND_CHAIN: tuple[tuple[Rule, str], ...] = (
     (TooLarge(), "too_large"),
     (Unparseable(), "unparseable"),
+    (TooComplex(), "too_complex"),
     (Duplicate(), "duplicate"),
     (Loop(), "loop"),
     (Bounce(), "bounce"),

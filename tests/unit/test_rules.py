@@ -47,6 +47,7 @@ def test_chain_order_is_the_agreed_one() -> None:
     assert [disposition for _, disposition in INBOUND_CHAIN] == [
         "too_large",
         "unparseable",
+        "too_complex",
         "duplicate",
         "loop",
         "bounce",
