@@ -9,11 +9,14 @@ import datetime as dt
 import logging
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from consultant.config import get_settings
 from consultant.consultations.ingest import IngestFailedError, run_ingest, run_ingest_batch
 from consultant.db import unit_of_work
 from consultant.mail import requeue as requeue_service
 from workers.app import app
+from workers.queue import CeleryTaskQueue
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +46,22 @@ def ingest(self: Any, inbound_id: int) -> str | None:
 def ingest_batch(inbound_ids: list[int]) -> dict[str, int]:
     """Ingest several ledger rows in one task (the poller sends one per stored batch).
 
-    Each row still has its own transactions, so one bad email never blocks
-    the others; a row that failed without being parked is retried on its
-    own, through :func:`ingest` and its backoff.
+    Each row still has its own transactions and time budget, so one bad email
+    never blocks the others; a row that failed without being parked is
+    retried on its own, through :func:`ingest` and its backoff. Should the
+    task's soft time limit fire anyway, it is charged to the row it hit and
+    the rows not yet started go back to the queue, unclaimed.
     """
     settings = get_settings()
-    done = run_ingest_batch(settings.resolved_database_url, [int(i) for i in inbound_ids], settings)
+    ids = [int(i) for i in inbound_ids]
+    done = run_ingest_batch(
+        settings.resolved_database_url, ids, settings, stop_on=(SoftTimeLimitExceeded,)
+    )
     for failure in done.failures:
         if not failure.parked:
             _retry_alone(failure.inbound_id)
+    if done.unstarted:
+        CeleryTaskQueue().enqueue_many("ingest", done.unstarted)
     return {"done": len(done.outcomes), "failed": len(done.failures)}
 
 

@@ -21,6 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+#: Seconds between further alarms once the budget is spent (see :func:`time_budget`).
+_REPEAT_EVERY = 0.05
+
 
 class MessageOverBudgetError(Exception):
     """Reading one message took longer than its budget; the message is parked, not retried."""
@@ -41,14 +44,23 @@ def time_budget(seconds: float) -> Iterator[None]:
         yield  # an enclosing timer (a test runner's, say) fires first: let it
         return
 
+    expired = False
+
     def over_budget(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal expired
+        expired = True
         raise MessageOverBudgetError(seconds)
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, over_budget)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Repeating: an exception raised while Python runs a finalizer or a weakref
+    # callback is printed and dropped ("Exception ignored in ..."); the next
+    # tick raises it again in ordinary code.
+    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT_EVERY)
     try:
         yield
+        if expired:  # every raise landed where Python drops exceptions
+            raise MessageOverBudgetError(seconds)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
