@@ -78,7 +78,7 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
             pollers = [start_poller(pipeline), start_poller(pipeline)]
             worker = start_worker(pipeline)
         appender.join()
-        swept = sweep_until_all_done(pipeline, TOTAL, stuck_after=10.0, timeout=400, interval=2.0)
+        sweep_until_all_done(pipeline, TOTAL, stuck_after=10.0, timeout=400, interval=2.0)
     finally:
         appender.join()
         for process in [*pollers, worker]:
@@ -92,8 +92,8 @@ def test_kill_9_of_pollers_and_workers_loses_and_duplicates_nothing(
     }
     assert dovecot.uids("INBOX") == []
     assert len(dovecot.uids("Processed")) == TOTAL
-    # The crashes did cut work short: some rows were only finished thanks to the sweeper.
-    assert swept > 0
+    # Whether a kill happened to cut work short (so the sweeper finished it) is
+    # luck of timing: asserting it made CI fail by chance. What must hold is above.
 
 
 def _append_steadily(server: DovecotServer, messages: list[bytes]) -> None:
