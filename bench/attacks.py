@@ -39,9 +39,14 @@ ASKER = "coder@clinic.example"
 
 def adversarial_texts(n: int) -> dict[str, str]:
     """Each crafted text, about ``n`` characters long."""
+    # The address look-alikes read one line at a time (at most 2,000 characters):
+    # an attacker repeats a line of the worst length rather than writing one long one.
+    numbered_line = "1 " + "A" * 400 + " 99213\n"
+    city_block = "940 Birch Lane\n" + "A" * 800 + "1 99213\n"
     return {
-        "numbered address": "Hi\n1 " + "A" * n + " 99213\n",
-        "city after street": "940 Birch Lane\n" + "A" * n + "1 99213\n",
+        "numbered address": "Hi\n" + numbered_line * max(1, n // len(numbered_line)),
+        "city after street": city_block * max(1, n // len(city_block)),
+        "one long address line": "Hi\n1 " + "A" * n + " 99213\n",
         "capital words": "Is 99213 ok? " + "AB " * (n // 3),
         "digits": "Is 99213 ok? " + "1" * n,
         "code-shaped numbers": "99213 " * (n // 6),
