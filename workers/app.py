@@ -7,9 +7,13 @@ embedded default is kombu's filesystem transport under ``var/broker/``: it
 needs no server and no extra package, each message is a file (an operator can
 see a backlog with ``ls``), and it keeps broker traffic out of the SQLite
 database file that the poller and workers already contend for, which a
-``sqla+sqlite`` broker would not. Neither local transport redelivers a message
-whose worker died; the beat sweeper covers that for every broker, because
-the database, not the broker, is the source of truth.
+``sqla+sqlite`` broker would not. The worker uses it through
+:mod:`workers.filesystem_transport`, which declares it asynchronous so that
+the worker runs Celery's event loop and pool as on Redis: a pool child killed
+outright (the OOM killer) is replaced and its message put back in the folder,
+where kombu's own would wedge the whole worker. A message whose main worker
+process died is not redelivered by this broker; the beat sweeper covers that
+for every broker, because the database, not the broker, is the source of truth.
 
 Reliability settings (DESIGN section 3): late acks, so a message is acked
 only after its task ran; reject on worker lost, so a killed child's message
@@ -27,7 +31,7 @@ from urllib.parse import urlsplit
 from celery import Celery
 
 from consultant.config import Settings, get_settings
-from workers import redis_transport
+from workers import filesystem_transport, redis_transport
 
 #: A task is killed after this long; no ingest comes near it.
 TASK_TIME_LIMIT = 300
@@ -57,6 +61,8 @@ def _broker_settings(settings: Settings) -> dict[str, Any]:
     queue_dir = str(folder / "queue")
     return {
         "broker_url": "filesystem://",
+        # kombu's, declared asynchronous (see workers.filesystem_transport).
+        "broker_transport": filesystem_transport.TRANSPORT_PATH,
         "broker_transport_options": {
             # Producers and consumers share one folder: both ends read and write it.
             "data_folder_in": queue_dir,
