@@ -15,6 +15,14 @@ Celery's ``AsynPool``, with a pipe of its own per child, a dead child noticed
 at once and replaced, its task failed with ``WorkerLostError`` and, with
 ``task_reject_on_worker_lost``, its message put back in the folder.
 
+Two repairs to kombu's channel keep every message whole. kombu creates a
+message file under its final name and only then writes it, so a consumer
+polling at that moment takes an empty or half-written file, fails to decode it
+and the message is gone; here it is written under a name no consumer takes
+and renamed into place (``os.replace``, atomic on one filesystem). And a
+taken file is moved into the broker's own folder, not the system temp folder,
+where a move across filesystems is a copy that two workers can both win.
+
 A folder has no socket for the event loop to watch, so the worker polls it
 from a hub timer every ``polling_interval``, taking without blocking the
 messages that prefetch allows, a bounded number per tick so that the loop
@@ -24,15 +32,64 @@ this is kombu's transport unchanged, and the folder layout is the same.
 
 from __future__ import annotations
 
+import os
+import uuid
+from queue import Empty
+from time import monotonic
 from typing import Any
 
+from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
+from kombu.utils.json import dumps, loads
 
 #: Most messages taken from the folder per tick of the event loop (prefetch usually stops it first).
 MAX_PER_TICK = 10
 
 
+#: The suffix of a message file still being written; consumers skip it.
+_WRITING = ".writing"
+
+
+class Channel(filesystem.Channel):
+    # kombu's two base classes disagree on this signature; ours is the filesystem one.
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Write the message under a temporary name, then rename it into the queue."""
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        temporary = final + _WRITING
+        try:
+            with open(temporary, "wb") as file:
+                file.write(dumps(payload).encode("utf-8"))  # type: ignore[no-untyped-call]
+            os.replace(temporary, final)
+        except OSError as exc:
+            raise ChannelError(f"cannot add a message file to {self.data_folder_out!r}") from exc
+
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
+        """Take the oldest message of ``queue``: rename it out of the folder, read it, delete it."""
+        wanted = f"{queue}.msg"
+        taken_folder = self.processed_folder
+        for name in sorted(os.listdir(self.data_folder_in)):
+            if name.partition(".")[2] != wanted:
+                continue  # another queue's message, or one still being written
+            taken = os.path.join(taken_folder, name)
+            try:
+                # Atomic within one filesystem: of two workers, exactly one wins the file.
+                os.replace(os.path.join(self.data_folder_in, name), taken)
+            except OSError:
+                continue  # another worker took it first
+            try:
+                with open(taken, "rb") as file:
+                    payload = file.read()
+                if not self.store_processed:
+                    os.remove(taken)
+            except OSError as exc:
+                raise ChannelError(f"cannot read a message file in {taken_folder!r}") from exc
+            return loads(payload.decode("utf-8"))  # type: ignore[no-untyped-call]
+        raise Empty()
+
+
 class Transport(filesystem.Transport):
+    Channel = Channel
     implements = filesystem.Transport.implements.extend(asynchronous=True)
 
     _poll_timer: Any = None
