@@ -1,11 +1,16 @@
-"""Bring a database to the newest schema revision (``consultant db upgrade``)."""
+"""Bring a database to the newest schema revision (``consultant db upgrade``), and tell whether
+a database is at it (every process asks at start)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from consultant.db import check_database
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
@@ -21,3 +26,25 @@ def alembic_config(database_url: str) -> Config:
 def upgrade_database(database_url: str, revision: str = "heads") -> None:
     """Apply every revision up to ``revision``; a no-op on an up-to-date database."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def check_schema(database_url: str) -> None:
+    """Raise :class:`consultant.db.DatabaseUnavailable` (one line naming the setting) unless the
+    database answers and its schema is at this code's newest revision.
+
+    A revision this code does not know passes: a newer release migrated the database, and the
+    code that runs alongside it during a deploy must keep working.
+    """
+    script = ScriptDirectory(str(SCHEMA_DIR))
+    heads = frozenset(script.get_heads())
+    known = frozenset(revision.revision for revision in script.walk_revisions())
+
+    def behind(found: Collection[str]) -> str | None:
+        if set(found) == heads or not set(found) <= known:
+            return None
+        return (
+            f"is at schema revision {', '.join(sorted(found))}, older than this code's "
+            f"{', '.join(sorted(heads))}: run 'consultant db upgrade'"
+        )
+
+    check_database(database_url, revisions_problem=behind)
