@@ -56,10 +56,14 @@ def register(main: click.Group) -> None:
 def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) -> None:
     """Take new mail from the configured mailbox into the ledger and queue it for ingest."""
     from consultant.cli import settings_or_exit
+    from consultant.migrations import check_schema
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     database_url = settings.resolved_database_url
+    # A database that cannot be used stops the poller at once, in one line (consultant.cli),
+    # rather than retrying forever; once running, an outage is retried (poll_loop).
+    check_schema(database_url)
     try:
         source = source_from_settings(settings)
     except MailboxError as exc:

@@ -12,9 +12,10 @@ import logging
 import threading
 import time
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultant.config import Settings
+from consultant.db import describe_database_error
 from consultant.mail.lease import MailboxLease
 from consultant.mail.poller import poll_once
 from consultant.mail.sources import MailboxError, MailboxSource, MailboxUnavailable
@@ -122,8 +123,9 @@ def _describe_failure(exc: Exception) -> str:
     # Only names: a database error's text can carry the statement's parameters (mail bytes).
     if isinstance(exc, MailboxUnavailable):
         return str(exc)
-    if isinstance(exc, OperationalError):
-        return f"database unavailable ({type(exc.orig).__name__})"
+    if isinstance(exc, DBAPIError):
+        # The driver's class and, for a connection failure, the server's one-line reason.
+        return f"database unavailable: {describe_database_error(exc)}"
     return f"unexpected {type(exc).__name__}"
 
 
