@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from celery import Celery
 
+import workers.startup_checks  # noqa: F401  (checks the database as a worker or beat starts)
 from consultant.config import Settings, get_settings
 from workers import filesystem_transport, redis_transport
 
