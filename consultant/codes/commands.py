@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
-from consultant.cli import settings_or_exit
+from consultant.cli import CONFIGURATION_EXIT, fail, settings_or_exit
 from consultant.codes.importers import (
     ImportFileError,
     ImportResult,
     ReleaseConflictError,
+    UnreadableFileError,
     import_file,
 )
+from consultant.codes.importers.sources import os_reason
 from consultant.codes.models import DataRelease, ReleaseKind
 from consultant.db import unit_of_work
 
 KIND_CHOICES = [kind.value for kind in ReleaseKind]
+#: The exit status of an import stopped by a bad line or a release conflict.
+DATA_EXIT = 1
 
 
 def register(main: click.Group) -> None:
@@ -32,20 +35,29 @@ def codes() -> None:
 
 
 @codes.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Whether the file exists is import_file's to say: one line naming it, like every other problem.
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(KIND_CHOICES), help="What the file holds.")
 @click.option("--release", "release", help="Release name (default: from the file name).")
 @click.option("--skip-bad", is_flag=True, help="Count and report bad lines instead of stopping.")
 def import_command(path: Path, kind: str | None, release: str | None, skip_bad: bool) -> None:
-    """Import PATH as one data release (idempotent: the same file twice changes nothing)."""
+    """Import PATH as one data release (idempotent: the same file twice changes nothing).
+
+    Exit status 1: a bad line or a release conflict (nothing was written); 2: the file
+    cannot be read at all (missing, truncated, not what its name says) or the database
+    cannot be used.
+    """
     url = settings_or_exit().resolved_database_url
     try:
         result = import_file(
             url, path, kind=kind, release=release, skip_bad=skip_bad, progress=True
         )
-    except (ImportFileError, ReleaseConflictError, OSError) as exc:
-        click.echo(f"consultant codes import: {exc}", err=True)
-        sys.exit(1)
+    except UnreadableFileError as exc:
+        fail(exc, CONFIGURATION_EXIT)
+    except OSError as exc:  # read errors the importer did not word itself
+        fail(f"{path}: {os_reason(exc)}", CONFIGURATION_EXIT)
+    except (ImportFileError, ReleaseConflictError) as exc:
+        fail(exc, DATA_EXIT)
     _report(result)
 
 

@@ -6,6 +6,17 @@ one transaction.
 """
 
 from consultant.codes.importers.loader import import_file
-from consultant.codes.importers.records import ImportFileError, ImportResult, ReleaseConflictError
+from consultant.codes.importers.records import (
+    ImportFileError,
+    ImportResult,
+    ReleaseConflictError,
+    UnreadableFileError,
+)
 
-__all__ = ["ImportFileError", "ImportResult", "ReleaseConflictError", "import_file"]
+__all__ = [
+    "ImportFileError",
+    "ImportResult",
+    "ReleaseConflictError",
+    "UnreadableFileError",
+    "import_file",
+]

@@ -22,6 +22,7 @@ from consultant.codes.importers.tabular import (
     RowOrBad,
     delimited_rows,
     field_count,
+    header_mismatch,
     parsed_facts,
 )
 from consultant.codes.importers.values import (
@@ -104,7 +105,8 @@ def _shared_csv_rows(part: TextPart) -> Iterator[RowOrBad]:
     rows = delimited_rows(part, ",")
     first = next(rows, None)
     if first is None or first[1] != SHARED_CSV_HEADER:
-        yield BadLine(part.where, 1, f"expected the header {','.join(SHARED_CSV_HEADER)}")
+        found = first[1] if first is not None else []
+        yield BadLine(part.where, 1, header_mismatch(SHARED_CSV_HEADER, found), fatal=True)
         return
     yield from rows
 
@@ -123,7 +125,7 @@ def _sheet_rows(source: Source) -> Iterator[RowOrBad]:
             if all(name in found for name in wanted):
                 order = [found[name] for name in wanted]
             elif number > MAX_PREAMBLE_LINES:
-                yield BadLine(str(source.path), number, _missing_titles())
+                yield BadLine(str(source.path), number, _missing_titles(), fatal=True)
                 return
             continue
         if any(cell.strip() for cell in cells):
@@ -139,7 +141,7 @@ def _fixed_width_rows(part: TextPart) -> Iterator[RowOrBad]:
         if starts is None:
             starts = title_starts(line)
             if starts is None and number > MAX_PREAMBLE_LINES:
-                yield BadLine(part.where, number, _missing_titles())
+                yield BadLine(part.where, number, _missing_titles(), fatal=True)
                 return
             continue
         if line.strip():
@@ -180,4 +182,4 @@ def _cut(number: int, line: str, starts: list[int]) -> Row:
 
 
 def _missing_titles() -> str:
-    return "could not find the AOC column titles (" + ", ".join(CMS_TITLES) + ")"
+    return f"expected columns [{', '.join(CMS_TITLES)}], found no row with them"

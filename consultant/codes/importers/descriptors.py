@@ -19,6 +19,7 @@ from consultant.codes.importers.tabular import (
     after_preamble,
     delimited_rows,
     field_count,
+    header_mismatch,
     parsed_rows,
 )
 from consultant.codes.importers.values import BadValue, looks_like_code, procedure_code, system_of
@@ -50,9 +51,9 @@ def read_summaries(source: Source) -> Iterator[ReadItem]:
     codes = KeySet("code")
     for part in source.text_parts(ZIP_MEMBERS):
         reader = csv.reader(part.lines)
-        header = [name.strip().lower() for name in next(reader, [])]
-        if header[:2] != SUMMARY_HEADER:
-            yield BadLine(part.where, 1, "expected the header code,summary")
+        found = next(reader, [])
+        if [name.strip().lower() for name in found[:2]] != SUMMARY_HEADER:
+            yield BadLine(part.where, 1, header_mismatch(SUMMARY_HEADER, found), fatal=True)
             return
         for fields in reader:
             if not any(field.strip() for field in fields):

@@ -116,7 +116,8 @@ def _sheet_records(source: Source) -> Iterator[HcpcsRecord | BadLine]:
         )
     if columns is None:
         titles = ", ".join(_SHEET_COLUMNS + _SHEET_DETAIL_COLUMNS)
-        yield BadLine(where, 0, f"no header row with the HCPCS columns ({titles})")
+        found = f"no row with them in the first {MAX_PREAMBLE_LINES} rows"
+        yield BadLine(where, 0, f"expected columns [{titles}], found {found}", fatal=True)
 
 
 def _facts(records: Iterator[HcpcsRecord | BadLine], where: str) -> Iterator[ReadItem]:

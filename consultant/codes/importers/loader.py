@@ -26,8 +26,9 @@ from consultant.codes.importers.records import (
     ImportFileError,
     ImportResult,
     ReleaseConflictError,
+    UnreadableFileError,
 )
-from consultant.codes.importers.sources import Source, file_sha256
+from consultant.codes.importers.sources import Source, file_sha256, os_reason
 from consultant.codes.importers.sqlite_bulk import sqlite_bulk_load
 from consultant.codes.importers.writers import FactWriter
 from consultant.codes.models import DataRelease
@@ -58,12 +59,15 @@ def import_file(
     """Import ``path`` as a release; see the module's note for what is guaranteed."""
     started = time.perf_counter()
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    source = Source(path)
+    try:
+        source = Source(path)
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        sha256 = file_sha256(path)
+    except OSError as exc:
+        raise UnreadableFileError(path, os_reason(exc)) from None
     release_kind = detect_kind(source, kind)
     name, effective_on = release_identity(path, release)
-    sha256 = file_sha256(path)
     data_format = FORMATS[release_kind]
     with unit_of_work(database_url) as session:
         existing = session.scalar(select(DataRelease).where(DataRelease.name == name))
@@ -134,8 +138,9 @@ def _load(
             writer.add(item.table, item.values)
         elif isinstance(item, BadLine):
             message = str(ImportFileError(item.where, item.line_number, item.reason))
-            if not skip_bad or item.line_number == 0:
-                # Line 0 is about the whole file (no data, no header): nothing to skip.
+            if not skip_bad or item.line_number == 0 or item.fatal:
+                # Line 0 is about the whole file (no data), a fatal line about its form (a wrong
+                # header): nothing to skip.
                 raise ImportFileError(item.where, item.line_number, item.reason)
             tally.skipped_bad += 1
             if len(tally.bad_lines) < REPORTED_BAD_LINES:

@@ -1,7 +1,11 @@
 """Medically unlikely edits: the shared CSV and CMS's ``MCR_MUE_PractitionerServices_Eff_*.csv``.
 
 The CMS CSV opens with notice lines and gives the adjudication indicator as
-text ("2 Date of Service Edit: Policy"); its number is what is stored.
+text ("2 Date of Service Edit: Policy"); its number is what is stored. Either
+form's header row must name the columns in this order: code, MUE value,
+adjudication indicator, rationale (``hcpcs_code,mue_value,mai,mue_rationale``
+or ``HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication
+Indicator,MUE Rationale``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Iterator
 from consultant.codes.importers.records import MUES, ReadItem
 from consultant.codes.importers.sources import Source
 from consultant.codes.importers.tabular import (
+    Column,
+    Header,
     KeySet,
     after_preamble,
     delimited_rows,
@@ -28,6 +34,15 @@ from consultant.codes.importers.values import (
 
 ZIP_MEMBERS = re.compile(r"\.csv$")
 _MAI = re.compile(r"([123])(?:\s.*)?")
+HEADER = Header(
+    (
+        Column("HCPCS/CPT code", r"\b(hcpcs|cpt)\b"),
+        Column("MUE value", r"\bvalues?\b"),
+        Column("MUE adjudication indicator", r"\b(mai|adjudication)\b"),
+        Column("MUE rationale", r"\brationale\b"),
+    ),
+    required=3,
+)
 
 
 def read_mue(source: Source) -> Iterator[ReadItem]:
@@ -45,7 +60,7 @@ def read_mue(source: Source) -> Iterator[ReadItem]:
         return code, whole_number(fields[1], "MUE value"), int(mai.group(1)), rationale
 
     for part in source.text_parts(ZIP_MEMBERS):
-        rows = after_preamble(delimited_rows(part, ","), part.where, _looks_like_mue)
+        rows = after_preamble(delimited_rows(part, ","), part.where, _looks_like_mue, HEADER)
         yield from parsed_facts(rows, part.where, MUES, parse)
 
 

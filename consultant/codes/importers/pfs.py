@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from consultant.codes.importers.records import FEE_SCHEDULE_INDICATORS, BadLine, ReadItem
 from consultant.codes.importers.sources import Source, TextPart
 from consultant.codes.importers.tabular import (
+    Column,
+    Header,
     KeySet,
     Row,
     RowOrBad,
     after_preamble,
     delimited_rows,
     field_count,
+    header_mismatch,
     parsed_facts,
 )
 from consultant.codes.importers.values import (
@@ -49,6 +52,24 @@ SHARED_COLUMNS = (
 #: GLOB DAYS, ... MULT PROC, BILAT SURG, ASST SURG, CO-SURG, TEAM SURG, ENDO BASE.
 PPRRVU_POSITIONS = (0, 1, 3, 13, 14, 18, 19, 20, 21, 22, 23)
 PPRRVU_COLUMNS = 31
+#: The PPRRVU titles of the columns read, checked at their positions (one row or two).
+PPRRVU_HEADER = Header(
+    (
+        Column("HCPCS", r"\bhcpcs\b"),
+        Column("MOD", r"\bmod"),
+        Column("STATUS CODE", r"\bstatus\b"),
+        Column("PCTC IND", r"\bpctc\b"),
+        Column("GLOB DAYS", r"\bglob"),
+        Column("MULT PROC", r"\bmult"),
+        Column("BILAT SURG", r"\bbilat"),
+        Column("ASST SURG", r"\basst"),
+        Column("CO-SURG", r"\bco ?surg|^co\b"),
+        Column("TEAM SURG", r"\bteam\b"),
+        Column("ENDO BASE", r"\bendo"),
+    ),
+    required=11,
+    positions=PPRRVU_POSITIONS,
+)
 _WIDTHS = (2, 3, 2, 2, 2, 2, 2, 5)  # pctc .. endo_base, as the table's columns allow
 
 
@@ -87,14 +108,16 @@ def _picked_rows(part: TextPart) -> Iterator[RowOrBad]:
     if header[:1] == ["hcpcs_code"]:
         missing = [name for name in SHARED_COLUMNS if name not in header]
         if missing:
-            yield BadLine(part.where, first[0], f"the header lacks {', '.join(missing)}")
+            found = [name.strip() for name in first[1]]
+            mismatch = header_mismatch(SHARED_COLUMNS, found)
+            yield BadLine(part.where, first[0], f"{mismatch} (no {', '.join(missing)})", fatal=True)
             return
         positions = tuple(header.index(name) for name in SHARED_COLUMNS)
         width = len(header)
         data: Iterator[RowOrBad] = rows
     else:
         positions, width = PPRRVU_POSITIONS, PPRRVU_COLUMNS
-        data = after_preamble(_chain(first, rows), part.where, _looks_like_pprrvu)
+        data = after_preamble(_chain(first, rows), part.where, _looks_like_pprrvu, PPRRVU_HEADER)
     for item in data:
         if isinstance(item, BadLine):
             yield item

@@ -29,7 +29,13 @@ from consultant.codes.importers.records import (
     ReadItem,
 )
 from consultant.codes.importers.sources import Source, TextPart
-from consultant.codes.importers.tabular import after_preamble, parsed_rows
+from consultant.codes.importers.tabular import (
+    Column,
+    Header,
+    after_preamble,
+    header_mismatch,
+    parsed_rows,
+)
 from consultant.codes.importers.values import (
     BadValue,
     choice,
@@ -43,6 +49,20 @@ from consultant.codes.importers.values import (
 ZIP_MEMBERS = re.compile(r"\.txt$")
 SHARED_CSV_HEADER = ["column_1", "column_2", "deletion_date", "modifier_indicator", "rationale"]
 _MODIFIER_INDICATORS = {"0": 0, "1": 1, "9": 9}
+#: The CMS text's titles: Column 1, Column 2, *=in existence prior to 1996, Effective Date,
+#: Deletion Date *=no data, Modifier 0=not allowed 1=allowed 9=not applicable, PTP Edit Rationale.
+CMS_TEXT_HEADER = Header(
+    (
+        Column("Column 1", r"\bcolumn ?(1|one)\b"),
+        Column("Column 2", r"\bcolumn ?(2|two)\b"),
+        Column("*=in existence prior to 1996", r"\b(1996|prior|existence)\b"),
+        Column("Effective Date", r"\beffective\b"),
+        Column("Deletion Date", r"\bdeletion\b"),
+        Column("Modifier", r"\bmodifier\b"),
+        Column("PTP Edit Rationale", r"\brationale\b"),
+    ),
+    required=6,
+)
 
 
 def read_ptp(source: Source) -> Iterator[ReadItem]:
@@ -103,7 +123,8 @@ class _Dates:
 def _shared_csv_rows(lines: Iterator[str], where: str) -> Iterator[_ParsedRow | BadLine]:
     header = next(lines, "")
     if header.split(",") != SHARED_CSV_HEADER:
-        yield BadLine(where, 1, f"expected the header {','.join(SHARED_CSV_HEADER)}")
+        found = next(csv.reader([header]), [])
+        yield BadLine(where, 1, header_mismatch(SHARED_CSV_HEADER, found), fatal=True)
         return
     dates = _Dates(iso_date)
     for number, line in enumerate(lines, start=2):
@@ -154,7 +175,7 @@ def _cms_text_rows(part: TextPart) -> Iterator[_ParsedRow | BadLine]:
             ),
         )
 
-    rows = after_preamble(_text_rows(part), part.where, _looks_like_edit)
+    rows = after_preamble(_text_rows(part), part.where, _looks_like_edit, CMS_TEXT_HEADER)
     return parsed_rows(rows, part.where, parse)
 
 

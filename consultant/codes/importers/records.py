@@ -82,11 +82,16 @@ class Fact(NamedTuple):
 
 
 class BadLine(NamedTuple):
-    """A line the reader could not read; ``where`` names the file (or zip member)."""
+    """A line the reader could not read; ``where`` names the file (or zip member).
+
+    ``fatal``: the line says the file is not of the form expected (a wrong header row), so
+    the import stops even with ``skip_bad``.
+    """
 
     where: str
     line_number: int
     reason: str
+    fatal: bool = False
 
 
 class Duplicate(NamedTuple):
@@ -113,6 +118,15 @@ class ImportFileError(Exception):
         super().__init__(f"{path}:{line_number}: {reason}")
         self.path = str(path)
         self.line_number = line_number
+        self.reason = reason
+
+
+class UnreadableFileError(Exception):
+    """The file cannot be read at all (missing, truncated, not the container its name says)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
         self.reason = reason
 
 
