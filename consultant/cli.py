@@ -31,7 +31,7 @@ def settings_or_exit() -> Settings:
     try:
         return get_settings()
     except SettingsError as exc:
-        click.echo(f"consultant: configuration error: {exc}", err=True)
+        click.echo(f"error: {exc}", err=True)
         sys.exit(CONFIGURATION_EXIT)
 
 

@@ -25,13 +25,14 @@ a second worker.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from celery import Celery
 
 import workers.startup_checks  # noqa: F401  (checks the database as a worker or beat starts)
-from consultant.config import Settings, get_settings
+from consultant.config import Settings, SettingsError, get_settings
 from workers import filesystem_transport, redis_transport
 
 #: A task is killed after this long; no ingest comes near it.
@@ -76,9 +77,19 @@ def _broker_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _settings_or_exit() -> Settings:
+    # The app is built when Celery imports this module, before any of its own
+    # error handling: a bad CONSULTANT_* value must be one line, not a traceback.
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise SystemExit(2) from None
+
+
 def make_app(settings: Settings | None = None) -> Celery:
     """A Celery app for ``settings`` (the process settings by default)."""
-    settings = settings or get_settings()
+    settings = settings or _settings_or_exit()
     settings.var_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule file there
     celery_app = Celery("consultant", include=["workers.tasks"])
     celery_app.conf.update(

@@ -190,6 +190,13 @@ def test_celery_worker_and_beat_stop_at_start_instead_of_reporting_ready(
         assert "ForkPoolWorker" not in result.stderr  # no pool was started
 
 
+@pytest.mark.parametrize("program", ["worker", "beat"])
+def test_a_bad_setting_stops_worker_and_beat_in_one_line(program: str, tmp_path: Path) -> None:
+    """The settings are read while Celery imports the app, before any check of ours ran."""
+    result = run(celery_argv(program), environ("mysql://user:secret@db/x", tmp_path))
+    assert_one_line_exit_2(result, "a database URL must start with one of sqlite://, postgresql://")
+
+
 def test_check_database_names_no_password_and_creates_no_sqlite_file(tmp_path: Path) -> None:
     missing = tmp_path / "sub" / "missing.sqlite3"
     with pytest.raises(DatabaseUnavailable) as caught:
