@@ -31,7 +31,9 @@ _UNITS = re.compile(
     r"[ \t]*(?:[xX×*][ \t]*(\d{1,3})|\([ \t]*[xX×][ \t]*(\d{1,3})[ \t]*\))(?![\d.,]?\d)"
     r"(?:[ \t]*(?:units?|levels?|times|sessions?)\b)?"
 )
-_UNITS_WORD = re.compile(r"[ \t]*[(,:=]?[ \t]*(\d{1,3})[ \t]*units?\b\)?", re.IGNORECASE)
+# Possessive blanks: "[ \t]*[(,:=]?[ \t]*" could split one run of blanks a quadratic
+# number of ways before failing on what follows ("99213", a million spaces, "x").
+_UNITS_WORD = re.compile(r"[ \t]*+[(,:=]?+[ \t]*+(\d{1,3}+)[ \t]*+units?\b\)?", re.IGNORECASE)
 # A units cell, maybe after an empty modifier cell: "| 22612 | | 1 |".
 _TABLE_UNITS = re.compile(r"[ \t]*\|(?:[ \t]*\|)?[ \t]*(\d{1,3})[ \t]*(?=\||$|\n)")
 # After a numeric modifier: a word that makes the number a quantity ("99213 25 minutes").

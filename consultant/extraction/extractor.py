@@ -37,10 +37,12 @@ KnownCodes = Callable[[str], bool] | Container[str]
 
 # What may stand between two codes of one list: "99213, 99214 and 99215", "99213/99214",
 # "(63030)", a new numbered or bulleted line, a table's next row.
+# Possessive runs: the blanks after a connector and the brackets after them overlap, and
+# must not be split every way before a gap is refused.
 _LIST_GAP = re.compile(
-    r"[ \t()\[\]|]*(?:(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*(?:and|or))[ \t]*)?"
-    r"[ \t()\[\]]*"
-    r"|[ \t|]*\n[ \t|]*(?:(?:\d{1,2}[.)]|[-*•])[ \t]*)?",
+    r"[ \t()\[\]|]*+(?:(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*+(?:and|or))[ \t]*+)?"
+    r"[ \t()\[\]]*+"
+    r"|[ \t|]*+\n[ \t|]*+(?:(?:\d{1,2}[.)]|[-*•])[ \t]*+)?",
     re.IGNORECASE | re.ASCII,
 )
 # A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".

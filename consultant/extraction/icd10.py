@@ -76,11 +76,18 @@ def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[
         written = text[start:end]
         found[start] = Icd10Mention(dotted_form(written), (start, end), written)
         starts.append((end, True))
+    # Lists are read from every keyword and every dotted code, and "A11.1 A11.2 A11.3 ..."
+    # starts a list at each code: a walk stops where an earlier one went on from the same
+    # place in the same state, so the text is read once, not once per code in the list.
+    walked: set[tuple[int, bool]] = set()
     for start, dotted_seen in starts:
         pos = start
         while True:
             gap = _LIST_GAP.match(text, pos)
             pos = gap.end() if gap is not None else pos
+            if (pos, dotted_seen) in walked:
+                break
+            walked.add((pos, dotted_seen))
             token = _ANY_ICD.match(text, pos)
             if token is None or not any(c.isdigit() for c in token.group(0)[1:]):
                 break

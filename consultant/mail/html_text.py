@@ -21,6 +21,11 @@ _KEPT_TAGS = {
 # Their content is not text a person wrote to us.
 _DROPPED_CONTENT = {"script", "style", "title", "head", "template", "noscript", "iframe", "object"}
 _BLOCK_TAGS = _KEPT_TAGS - {"br", "td", "th", "tr", "li", "hr", "blockquote"}
+# Quotes nested deeper than this are written with this many "> ": a prefix per level on
+# every line would make the text grow with the square of the markup (ten thousand nested
+# blockquotes in 130 KB of HTML wrote 200 MB), and no one reads twenty levels apart. (nh3's
+# parser itself still takes time in the square of the depth of nested block elements.)
+_MAX_QUOTE_MARKS = 20
 _HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u200b\u200c\u200d\ufeff]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -39,15 +44,18 @@ class _TextWriter(HTMLParser):
         text = "".join(self.current)
         if not self.pre_depth:
             text = _HORIZONTAL_SPACE.sub(" ", text).strip()
-        prefix = "> " * self.quote_depth
+        prefix = self._prefix()
         self.lines.append(prefix + text if text else prefix.rstrip())
         self.current = []
+
+    def _prefix(self) -> str:
+        return "> " * min(self.quote_depth, _MAX_QUOTE_MARKS)
 
     def _break_block(self) -> None:
         if self.current:
             self._break_line()
         if self.lines and self.lines[-1].strip("> "):
-            self.lines.append("> " * self.quote_depth if self.quote_depth else "")
+            self.lines.append(self._prefix())
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":

@@ -38,8 +38,9 @@ _BOUNDARY_DEFECTS = (
 )
 _DELIMITER_LINE = re.compile(r"^--([0-9A-Za-z'()+_,\-./:=?]{1,70})[ \t]*\r?$", re.MULTILINE)
 # What is left of MIME structure in a body the parser could not split.
+# Possessive: the boundary's characters include the blank that may end its line.
 _MIME_DEBRIS = re.compile(
-    r"^(--[0-9A-Za-z'()+_,\-./:=? ]{6,72}|Content-[\w-]+:.*|[ \t]+[\w-]+=.*)[ \t]*$",
+    r"^(--[0-9A-Za-z'()+_,\-./:=? ]{6,72}+|Content-[\w-]+:.*|[ \t]+[\w-]+=.*)[ \t]*+$",
     re.MULTILINE | re.IGNORECASE,
 )
 _HEADER_END = re.compile(rb"\r?\n\r?\n")

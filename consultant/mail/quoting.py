@@ -16,22 +16,26 @@ from __future__ import annotations
 
 import re
 
-# German puts the name after the verb: "Am <date> schrieb <name>:".
-# Possessive "\s*+" throughout: a line of a million spaces must cost a
-# million steps, not a million squared (a 5 MB message once took minutes).
-_WROTE = (
-    r"((wrote|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\s*"
-    r"|\bschrieb\b.{0,200}):\s*$"
+# No pattern here may try one stretch of a line many ways: runs are possessive ("\s*+",
+# "-{3,}+") where what follows cannot be part of them, and no "up to 200 of anything"
+# (".{0,200}") stands before a pattern anchored at the line's end, which it would try from
+# each of those places; such ends are read from the end in Python instead (a 5 MB message
+# once took minutes).
+_ATTRIBUTION_START = re.compile(r"^\s*+(On|Le|Am|El|Il|Op|Em|Den|W dniu)\s", re.IGNORECASE)
+_WROTE = re.compile(
+    r"(wrote|a écrit|escribió|ha scritto|schreef|skrev|napisał|escreveu)\s*+:\s*+$", re.IGNORECASE
 )
-_ATTRIBUTION_START = re.compile(r"^\s*+(On|Le|Am|El|Il|Op|Em|Den|W dniu)\s.*", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(_WROTE, re.IGNORECASE)
-_ORIGINAL_MESSAGE = re.compile(r"^\s*+-{3,}\s*Original Message\s*-{3,}\s*$", re.IGNORECASE)
+# German puts the name after the verb: "Am <date> schrieb <name>:" (up to 200 characters).
+_SCHRIEB = re.compile(r"\bschrieb\b", re.IGNORECASE)
+_ORIGINAL_MESSAGE = re.compile(r"^\s*+-{3,}+\s*+Original Message\s*+-{3,}+\s*+$", re.IGNORECASE)
 _FORWARD_MARKER = re.compile(
-    r"^\s*+(-{3,}\s*Forwarded (message|by\b.{0,200}?)\s*-{3,}|Begin forwarded message:"
-    r"|-{3,}\s*Start of forwarded message\s*-{3,})\s*$",
+    r"^\s*+(-{3,}+\s*+Forwarded message\s*+-{3,}+|Begin forwarded message:"
+    r"|-{3,}+\s*+Start of forwarded message\s*+-{3,}+)\s*+$",
     re.IGNORECASE,
 )
-_UNDERSCORE_RULE = re.compile(r"^\s*+_{10,}\s*$")
+# "---------- Forwarded by <name> on <date> ----------": up to 200 characters between.
+_FORWARDED_BY = re.compile(r"^\s*+-{3,}+\s*+Forwarded by\b", re.IGNORECASE)
+_UNDERSCORE_RULE = re.compile(r"^\s*+_{10,}+\s*+$")
 _HEADER_FROM = re.compile(r"^\s*+\*?From:\*?\s", re.IGNORECASE)
 _HEADER_DATE = re.compile(r"^\s*+\*?(Sent|Date):\*?\s", re.IGNORECASE)
 _HEADER_TO = re.compile(r"^\s*+\*?(To|Subject|Cc):\*?(\s|$)", re.IGNORECASE)
@@ -56,24 +60,62 @@ _SIGN_OFF = re.compile(
     r"|many thanks|thx|ty|regards|best regards|kind regards|warm regards|warmest regards"
     r"|best wishes|best|cheers|sincerely|respectfully|cordially|take care|all the best"
     r"|with thanks|appreciate it|appreciate your help|v/r)"
-    r"[\s,.!:;-]*+([A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,2})?[\s,.!]*$"
+    r"[\s,.!:;-]*+([A-Z][\w.'-]*+(\s++[A-Z][\w.'-]*+){0,2})?[\s,.!]*+$"
 )
 _PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
-_EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|https?://|www\.", re.IGNORECASE)
+# An address is found from its "@" (not from every letter before it, each of which would
+# read the whole word again): one name character before, a domain with a dot after.
+_EMAIL_OR_URL = re.compile(r"(?<=[\w.+-])@[\w-]++\.[\w.]|https?://|www\.", re.IGNORECASE)
 # A code-like token (99213, G2211, 0001U) means the lines are part of the question.
 _CODE_LIKE = re.compile(r"\b([A-Z]\d{4}|\d{4}[A-Z]|\d{5})\b")
 _ZIP_CODE = re.compile(r"\b[A-Z]{2}\s+\d{5}(-\d{4})?\b")
 _QUOTED = re.compile(r"^[ \t]*+>(?!\d)")
 _MAX_SIGNATURE_LINES = 8
-# No marker, attribution or header line is longer; skipping longer lines keeps
-# the regexes linear on pathological input (one 5 MB line).
+# No marker, attribution or header line is longer: longer lines are never one (the
+# patterns above are linear on any line; this only saves running them on a pasted file).
 _MAX_MARKER_LENGTH = 400
+_MAX_BETWEEN = 200
 _MAX_FORWARD_DEPTH = 3
 
 
 def _is_quoted(line: str) -> bool:
     # ">30 minutes" in pasted documentation is a comparison, not a quote marker.
     return _QUOTED.match(line) is not None
+
+
+def _is_forward_marker(line: str) -> bool:
+    if _FORWARD_MARKER.match(line):
+        return True
+    opening = _FORWARDED_BY.match(line)
+    if opening is None:
+        return False
+    # The closing dashes end the line, up to 200 characters after "by".
+    line = line.rstrip()
+    before_dashes = line.rstrip("-")
+    if len(line) - len(before_dashes) < 3:
+        return False
+    between_end = len(before_dashes.rstrip())
+    return (
+        between_end - opening.end() <= _MAX_BETWEEN
+        and "\n" not in line[opening.end() : between_end]
+    )
+
+
+def _ends_attribution(text: str) -> bool:
+    """Whether ``text`` ends like an attribution: "... wrote:", "... schrieb Maria Klein:"."""
+    if _WROTE.search(text):
+        return True
+    ending = text.rstrip()
+    colon = len(ending) - 1
+    if not ending.endswith(":"):
+        return False
+    # "schrieb" ending at most 200 characters before the colon, on the same line.
+    window_start = max(0, colon - _MAX_BETWEEN - len("schrieb"))
+    line_start = text.rfind("\n", window_start, colon) + 1
+    for word in _SCHRIEB.finditer(text, max(window_start, line_start), colon):
+        if colon - word.end() <= _MAX_BETWEEN:
+            return True
+    return False
 
 
 def _quote_follows(lines: list[str], index: int) -> bool:
@@ -94,7 +136,7 @@ def _attribution_end(lines: list[str], index: int) -> int | None:
         joined = f"{joined} {lines[end].strip()}"
         if len(joined) > 400:
             return None
-        if _ATTRIBUTION_END.search(joined):
+        if _ends_attribution(joined):
             return end if "@" in joined or _quote_follows(lines, end) else None
     return None
 
@@ -115,7 +157,7 @@ def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
     for index, line in enumerate(lines):
         if len(line) > _MAX_MARKER_LENGTH:
             continue
-        if _FORWARD_MARKER.match(line):
+        if _is_forward_marker(line):
             return index, True
         if _ORIGINAL_MESSAGE.match(line):
             return index, forwarding
@@ -128,7 +170,7 @@ def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
         if _attribution_end(lines, index) is not None:
             return index, False
         # "Name <address> wrote:" without an "On" directly above a quoted block.
-        if _ATTRIBUTION_END.search(line) and _quote_follows(lines, index):
+        if _ends_attribution(line) and _quote_follows(lines, index):
             return index, False
     return None
 
@@ -136,8 +178,10 @@ def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
 def _forwarded_body(lines: list[str]) -> list[str]:
     """The forwarded text: the lines after the marker and the forwarded header block."""
     index = 0
-    if lines and any(
-        marker.match(lines[0]) for marker in (_FORWARD_MARKER, _ORIGINAL_MESSAGE, _UNDERSCORE_RULE)
+    if lines and (
+        _is_forward_marker(lines[0])
+        or _ORIGINAL_MESSAGE.match(lines[0])
+        or _UNDERSCORE_RULE.match(lines[0])
     ):
         index = 1
     while index < len(lines) and (not lines[index].strip() or _HEADER_LINE.match(lines[index])):
