@@ -126,6 +126,14 @@ def attack_mails(size: int = 20_000) -> list[AttackMail]:
             _charset("utf-7", b"Is 99213 ok? +2AA- +3ABhAA-\r\n"),
             "accepted",
         ),
+        AttackMail(
+            "HTML nested 20,000 deep",
+            _mail(
+                ("<div>" * (size // 5) + "Is 99213 billable?").encode(),
+                content_type="Content-Type: text/html; charset=utf-8\r\n",
+            ),
+            "accepted",
+        ),
         AttackMail("MIME 500 levels deep", _nested(500), "too_complex"),
         AttackMail("MIME 700 parts", _many_parts(700), "too_complex"),
         AttackMail(

@@ -24,8 +24,18 @@ _BLOCK_TAGS = _KEPT_TAGS - {"br", "td", "th", "tr", "li", "hr", "blockquote"}
 # Quotes nested deeper than this are written with this many "> ": a prefix per level on
 # every line would make the text grow with the square of the markup (ten thousand nested
 # blockquotes in 130 KB of HTML wrote 200 MB), and no one reads twenty levels apart. (nh3's
-# parser itself still takes time in the square of the depth of nested block elements.)
+# parser needs the pre-pass below for deep nesting.)
 _MAX_QUOTE_MARKS = 20
+# nh3's HTML5 tree builder takes time in the square of the nesting depth of block
+# elements: 200 KB of nested <div> took 4 s, 2 MB of <blockquote> 429 s, in Rust code
+# that no time budget can interrupt. Markup nested deeper than any mail client writes
+# has its nesting tags turned into line breaks before nh3 sees it (a linear pass).
+_MAX_NESTING = 64
+# Any element that can hold others: every tag but the void ones.
+_NESTING_TAG = re.compile(
+    r"<(/?)(?!(?:br|hr|img|meta|link|input|wbr|area|base|col|embed|param|source|track)\b)"
+    r"[a-zA-Z][a-zA-Z0-9:-]*+[^<>]*+>?",
+)
 _HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u200b\u200c\u200d\ufeff]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -108,8 +118,25 @@ class _TextWriter(HTMLParser):
         return _BLANK_RUNS.sub("\n\n", joined).strip("\n")
 
 
+def _nesting_depth(html: str) -> int:
+    depth = deepest = 0
+    for tag in _NESTING_TAG.finditer(html):
+        if tag.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _flatten(html: str) -> str:
+    return _NESTING_TAG.sub("<br>", html)
+
+
 def html_to_text(html: str) -> str:
     """Sanitised plain text of an HTML mail body; never raises for malformed markup."""
+    if html.count("<") > _MAX_NESTING and _nesting_depth(html) > _MAX_NESTING:
+        html = _flatten(html)
     cleaned = nh3.clean(
         html,
         tags=_KEPT_TAGS,

@@ -185,3 +185,20 @@ def test_a_time_budget_gives_back_the_enclosing_timer_and_handler() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, previous_delay)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("tag", ["div", "blockquote", "ul", "dl", "pre", "custom-tag"])
+def test_deeply_nested_html_reads_in_linear_time(tag: str) -> None:
+    """nh3's tree builder was quadratic in nesting depth (2 MB of <blockquote>: 429 s)."""
+    from consultant.mail.html_text import html_to_text
+
+    def seconds(size: int) -> float:
+        html = f"<{tag}>" * (size // (len(tag) + 2)) + "Is 99213 billable?"
+        started = time.process_time()
+        text = html_to_text(html)
+        assert "99213" in text
+        return time.process_time() - started
+
+    small, large = seconds(20_000), seconds(200_000)
+    assert large < 10
+    assert large < 30 * max(small, 0.01)
