@@ -127,7 +127,7 @@ def attack_mails(size: int = 20_000) -> list[AttackMail]:
             "accepted",
         ),
         AttackMail(
-            "HTML nested 20,000 deep",
+            "HTML nested thousands deep",
             _mail(
                 ("<div>" * (size // 5) + "Is 99213 billable?").encode(),
                 content_type="Content-Type: text/html; charset=utf-8\r\n",
