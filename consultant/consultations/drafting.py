@@ -8,6 +8,7 @@ can be re-rendered exactly and every sentence traces back to a fact.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,23 @@ from consultant.codes.lookup import current_releases, look_up_codes
 from consultant.consultations.drafting_facts import QuestionCodes, WrittenCode, build_facts
 from consultant.extraction import Extraction, extract
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
+
+def _shipped_folder(package: str) -> Path:
+    """The folder of a data package the build ships (``templates/`` as ``consultant_templates``):
+    in site-packages for a wheel, the checkout's folder for an editable install.
+
+    Python 3.11's ``importlib.resources.files`` cannot open a namespace package that an
+    editable install maps (its path holds a placeholder that is no folder): ask for the spec.
+    """
+    spec = importlib.util.find_spec(package)
+    locations = spec.submodule_search_locations if spec else None
+    for location in locations or ():
+        if Path(location).is_dir():
+            return Path(location)
+    raise ModuleNotFoundError(f"{package} is not installed: reinstall caseconsultant")
+
+
+TEMPLATE_DIR = _shipped_folder("consultant_templates") / "email"
 ANSWER = "answer"
 CLARIFICATION = "clarification"
 #: The reply quotes the question up to this many lines; a pasted record needs no echo.
