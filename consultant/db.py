@@ -9,12 +9,13 @@ one mechanism for it, so a rolled-back transaction never leaves a task behind.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy import create_engine as sa_create_engine
@@ -22,6 +23,8 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+_log = logging.getLogger(__name__)
 
 # Stable constraint names, so Alembic revisions are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -93,6 +96,46 @@ def session_factory(url: str) -> sessionmaker[Session]:
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once ``session``'s transaction has committed; never if it rolls back."""
     session.info.setdefault(_AFTER_COMMIT_KEY, []).append(callback)
+
+
+class TaskQueue(Protocol):
+    """Runs a named task for row ids, some time later (``workers.queue`` is the Celery one).
+
+    The boundary (a CLI command, the poller, a task) hands one in; the domain
+    never names the implementation. Messages carry a task name and ids only:
+    the task re-loads the rows, so no PHI travels through the broker.
+    """
+
+    def enqueue(self, task_name: str, row_id: int) -> None: ...
+
+    def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
+        """The task for every row; a queue may send several ids in one message."""
+        ...
+
+
+def enqueue_after_commit(
+    session: Session, task_name: str, row_ids: Sequence[int], queue: TaskQueue
+) -> None:
+    """Enqueue ``task_name`` for every row once ``session`` commits; never if it rolls back.
+
+    The one way work is queued. A broker error then is logged and dropped, here
+    and nowhere else: the rows are committed in a non-final state, and the
+    sweeper re-enqueues them, so raising would only fail a step whose data is safe.
+    """
+    chosen = list(row_ids)
+
+    def send() -> None:
+        try:
+            queue.enqueue_many(task_name, chosen)
+        except Exception as exc:  # any broker or connection error: the sweeper has the rows
+            _log.warning(
+                "enqueue of %s for %d rows failed (%s); the sweeper will re-enqueue them",
+                task_name,
+                len(chosen),
+                type(exc).__name__,
+            )
+
+    after_commit(session, send)
 
 
 @event.listens_for(Session, "after_commit")

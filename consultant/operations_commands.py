@@ -79,13 +79,14 @@ def requeue_command(ids: tuple[int, ...], all_parked: bool) -> None:
     """Re-queue inbound messages by ID (parked, or held as unknown sender), or --all-parked."""
     from consultant.db import unit_of_work
     from consultant.mail.requeue import RequeueError, requeue
+    from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
     if not ids and not all_parked:
         raise click.UsageError("name inbound message IDs or give --all-parked")
     settings = settings_or_exit()
     try:
         with unit_of_work(settings.resolved_database_url) as session:
-            chosen = requeue(session, ids, all_parked=all_parked)
+            chosen = requeue(session, ids, all_parked=all_parked, queue=CeleryTaskQueue())
     except RequeueError as exc:
         click.echo(f"consultant: {exc}", err=True)
         sys.exit(1)

@@ -1,9 +1,8 @@
-"""The Celery-backed :class:`consultant.queue.TaskQueue`.
+"""The Celery-backed :class:`consultant.db.TaskQueue`.
 
-Enqueue happens after a commit, so the row is already durable; if the broker
-is unreachable at that moment the error is logged and swallowed, and the beat
-sweeper re-enqueues the row later. Raising here would only make the caller
-(the poller) fail a step whose data is safe.
+It sends, with a short bounded retry, and raises when the broker stays
+unreachable: :func:`consultant.db.enqueue_after_commit`, the one way work is
+queued after a commit, logs that and leaves the committed rows to the sweeper.
 """
 
 from __future__ import annotations
@@ -37,22 +36,14 @@ class CeleryTaskQueue:
         self.celery_app = celery_app if celery_app is not None else app
 
     def enqueue(self, task_name: str, row_id: int) -> None:
-        """Send the task; log and swallow a broker error (the sweeper retries later)."""
+        """Send the task; raises if the broker stays unreachable."""
         celery_name = TASK_NAMES.get(task_name, task_name)
-        try:
-            self.celery_app.send_task(
-                celery_name, args=[int(row_id)], retry=True, retry_policy=_RETRY_POLICY
-            )
-        except Exception as exc:  # any broker or connection error: the row stays for the sweeper
-            logger.warning(
-                "enqueue of %s for row %d failed (%s); the sweeper will re-enqueue it",
-                celery_name,
-                row_id,
-                type(exc).__name__,
-            )
+        self.celery_app.send_task(
+            celery_name, args=[int(row_id)], retry=True, retry_policy=_RETRY_POLICY
+        )
 
     def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
-        """Send ``task_name`` for every row, BATCH_SIZE ids per message; log and swallow errors."""
+        """Send ``task_name`` for every row, BATCH_SIZE ids per message; raises like ``enqueue``."""
         celery_name = BATCH_TASK_NAMES.get(task_name)
         if celery_name is None:
             for row_id in row_ids:
@@ -61,14 +52,6 @@ class CeleryTaskQueue:
         ids = [int(row_id) for row_id in row_ids]
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
-            try:
-                self.celery_app.send_task(
-                    celery_name, args=[chunk], retry=True, retry_policy=_RETRY_POLICY
-                )
-            except Exception as exc:  # the rows stay "stored" for the sweeper
-                logger.warning(
-                    "enqueue of %s for %d rows failed (%s); the sweeper will re-enqueue them",
-                    celery_name,
-                    len(chunk),
-                    type(exc).__name__,
-                )
+            self.celery_app.send_task(
+                celery_name, args=[chunk], retry=True, retry_policy=_RETRY_POLICY
+            )

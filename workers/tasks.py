@@ -61,7 +61,12 @@ def ingest_batch(inbound_ids: list[int]) -> dict[str, int]:
         if not failure.parked:
             _retry_alone(failure.inbound_id)
     if done.unstarted:
-        CeleryTaskQueue().enqueue_many("ingest", done.unstarted)
+        try:
+            CeleryTaskQueue().enqueue_many("ingest", done.unstarted)
+        except Exception as exc:  # the rows are "stored", unclaimed: the sweeper has them
+            logger.warning(
+                "re-queue of %d rows failed (%s)", len(done.unstarted), type(exc).__name__
+            )
     return {"done": len(done.outcomes), "failed": len(done.failures)}
 
 
@@ -84,7 +89,7 @@ def sweep_stuck(stuck_after_seconds: float | None = None) -> int:
         else requeue_service.DEFAULT_STUCK_AFTER
     )
     with unit_of_work(settings.resolved_database_url) as session:
-        ids = requeue_service.sweep_stuck(session, stuck_after)
+        ids = requeue_service.sweep_stuck(session, stuck_after, queue=CeleryTaskQueue())
     if ids:
         logger.info("sweeper re-enqueued %d stuck inbound rows", len(ids))
     return len(ids)

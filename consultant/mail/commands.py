@@ -57,6 +57,7 @@ def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) 
     """Take new mail from the configured mailbox into the ledger and queue it for ingest."""
     from consultant.cli import settings_or_exit
     from consultant.migrations import check_schema
+    from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -84,6 +85,7 @@ def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) 
             database_url,
             source,
             settings,
+            CeleryTaskQueue(),
             stop=stop,
             lease=MailboxLease(database_url, source.identity, ttl=lease_seconds),
             safety_poll_seconds=safety_poll,
@@ -96,6 +98,8 @@ def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) 
 def _poll_one_pass(
     database_url: str, mailbox: MailboxSource, settings: Settings, batch_size: int
 ) -> None:
+    from workers.queue import CeleryTaskQueue
+
     lease = MailboxLease(database_url, mailbox.identity)
     if not lease.acquire():
         click.echo("Another poller holds the lease on this mailbox; nothing done.", err=True)
@@ -103,7 +107,12 @@ def _poll_one_pass(
     try:
         mailbox.open()
         report = poll_once(
-            database_url, mailbox, settings, batch_size=batch_size, keep_lease=lease.keep
+            database_url,
+            mailbox,
+            settings,
+            CeleryTaskQueue(),
+            batch_size=batch_size,
+            keep_lease=lease.keep,
         )
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None

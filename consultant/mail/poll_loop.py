@@ -15,11 +15,10 @@ import time
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultant.config import Settings
-from consultant.db import describe_database_error
+from consultant.db import TaskQueue, describe_database_error
 from consultant.mail.lease import MailboxLease
 from consultant.mail.poller import poll_once
 from consultant.mail.sources import MailboxError, MailboxSource, MailboxUnavailable
-from consultant.queue import TaskQueue
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def run_forever(
     database_url: str,
     source: MailboxSource,
     settings: Settings,
-    queue: TaskQueue | None = None,
+    queue: TaskQueue,
     *,
     stop: StopSignal,
     lease: MailboxLease | None = None,
@@ -133,7 +132,7 @@ def _poll_while_leased(
     database_url: str,
     source: MailboxSource,
     settings: Settings,
-    queue: TaskQueue | None,
+    queue: TaskQueue,
     *,
     stop: StopSignal,
     lease: MailboxLease,

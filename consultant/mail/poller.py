@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from consultant.config import Settings
-from consultant.db import after_commit, unit_of_work
+from consultant.db import TaskQueue, enqueue_after_commit, unit_of_work
 from consultant.mail.ledger import (
     FetchedMessage,
     load_mailbox_state,
@@ -32,7 +32,6 @@ from consultant.mail.sources import (
     MailboxUnavailable,
     PendingMessage,
 )
-from consultant.queue import TaskQueue, default_task_queue
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +50,11 @@ class PollReport:
     moved: int = 0
 
 
-class _LoggedQueue:
-    """Enqueue without ever failing the poller: the sweeper re-enqueues rows left "stored"."""
-
-    def __init__(self, queue: TaskQueue | None) -> None:
-        self._queue = queue
-
-    def enqueue_many(self, task_name: str, row_ids: Sequence[int]) -> None:
-        """All the rows of a batch, in few messages where the queue can."""
-        try:
-            (self._queue or default_task_queue()).enqueue_many(task_name, list(row_ids))
-        except Exception as exc:  # the broker, or the queue module, is unavailable
-            log.warning(
-                "enqueue of %s for %d rows failed (%s)", task_name, len(row_ids), type(exc).__name__
-            )
-
-
 def poll_once(
     database_url: str,
     source: MailboxSource,
     settings: Settings,
-    queue: TaskQueue | None = None,
+    queue: TaskQueue,
     *,
     include_leftovers: bool = True,
     batch_size: int = 100,
@@ -103,7 +86,6 @@ def poll_once(
     if source.uidvalidity() != uidvalidity:
         raise MailboxUnavailable("UIDVALIDITY changed during the pass; starting again")
     report = PollReport()
-    logged_queue = _LoggedQueue(queue)
     for start in range(0, len(pending), batch_size):
         if keep_lease is not None and not keep_lease():
             log.warning("lost the lease on %s; stopping this pass", mailbox)
@@ -113,7 +95,7 @@ def poll_once(
             database_url,
             source,
             settings,
-            logged_queue,
+            queue,
             batch,
             uidvalidity=uidvalidity,
             # Below the old watermark a message without a ledger row can only be
@@ -144,7 +126,7 @@ def _take_batch(
     database_url: str,
     source: MailboxSource,
     settings: Settings,
-    queue: _LoggedQueue,
+    queue: TaskQueue,
     batch: Sequence[PendingMessage],
     *,
     uidvalidity: int,
@@ -196,7 +178,7 @@ def _take_batch(
                 report.stored += 1
         stored = sorted(new_ids.values())
         if stored:
-            after_commit(session, lambda: queue.enqueue_many(INGEST_TASK, stored))
+            enqueue_after_commit(session, INGEST_TASK, stored, queue)
         if save_state and batch:
             save_watermark(session, mailbox, uidvalidity, max(m.uid for m in batch))
     # Committed (and ingest queued): only now touch the message on the server.

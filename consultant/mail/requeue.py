@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from consultant.db import TaskQueue, enqueue_after_commit
 from consultant.mail.models import InboundMessage, InboundStatus
-from consultant.queue import TaskQueue, enqueue_after_commit
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)
@@ -34,7 +34,7 @@ def requeue(
     ids: Sequence[int] = (),
     *,
     all_parked: bool = False,
-    queue: TaskQueue | None = None,
+    queue: TaskQueue,
 ) -> list[int]:
     """Reset parked rows (and held unknown senders named by id) to "stored" and enqueue them.
 
@@ -74,7 +74,7 @@ def sweep_stuck(
     stuck_after: dt.timedelta = DEFAULT_STUCK_AFTER,
     *,
     now: dt.datetime | None = None,
-    queue: TaskQueue | None = None,
+    queue: TaskQueue,
 ) -> list[int]:
     """Re-enqueue rows "stored" or "ingesting" for longer than ``stuck_after``."""
     now = now or dt.datetime.now(dt.UTC)

@@ -1,4 +1,5 @@
-"""The Celery-backed task queue against a real Redis: ids only, and a down broker never raises."""
+"""The Celery-backed task queue against a real Redis: ids only; a down broker after a commit
+is logged once and the committed rows are left to the sweeper."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ import json
 import logging
 from pathlib import Path
 
+import kombu.exceptions
 import pytest
 import redis
 
 from consultant.config import Settings
+from consultant.db import enqueue_after_commit, unit_of_work
+from consultant.mail.models import InboundMessage
+from tests.integration.ledger_rows import store_inbound
+from tests.integration.question_mail import question_bytes
 from tests.servers import RedisServer, free_port
 from workers.app import TASK_TIME_LIMIT, VISIBILITY_TIMEOUT, make_app
 from workers.queue import BATCH_SIZE, CeleryTaskQueue
@@ -31,13 +37,23 @@ def test_enqueue_sends_only_the_task_name_and_row_id(redis_server: RedisServer) 
     celery_app.close()
 
 
-def test_enqueue_with_the_broker_down_logs_and_returns(caplog: pytest.LogCaptureFixture) -> None:
+def test_enqueue_after_commit_with_the_broker_down_logs_and_keeps_the_rows(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
     celery_app = make_app(Settings(broker_url=nobody_listens))
-    with caplog.at_level(logging.WARNING, logger="workers.queue"):
-        CeleryTaskQueue(celery_app).enqueue("ingest", 7)
-    assert "the sweeper will re-enqueue it" in caplog.text
-    assert "row 7" in caplog.text
+    with pytest.raises(kombu.exceptions.OperationalError):
+        CeleryTaskQueue(celery_app).enqueue("ingest", 7)  # the adapter itself says so
+    row_id = store_inbound(database_url, question_bytes())
+    with (
+        caplog.at_level(logging.WARNING, logger="consultant.db"),
+        unit_of_work(database_url) as session,
+    ):
+        enqueue_after_commit(session, "ingest", [row_id], CeleryTaskQueue(celery_app))
+    assert "the sweeper will re-enqueue them" in caplog.text
+    assert "for 1 rows failed (OperationalError)" in caplog.text
+    with unit_of_work(database_url) as session:
+        assert session.get_one(InboundMessage, row_id).status == "stored"
     celery_app.close()
 
 
