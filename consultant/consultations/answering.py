@@ -37,6 +37,7 @@ from consultant.consultations.thread_writes import (
     write_new_thread,
 )
 from consultant.consultations.threading_lookup import find_consultation
+from consultant.mail.models import Disposition
 from consultant.mail.parsing import ParsedMessage
 
 # Plain Core statements, built once: these rows need nothing the ORM adds
@@ -66,7 +67,7 @@ _TOUCH_CONSULTATION = (
 class Answered:
     """The consultation and draft an accepted message led to."""
 
-    disposition: str  # "accepted" for a new consultation, "follow_up" for a reply on one
+    disposition: Disposition  # ACCEPTED for a new consultation, FOLLOW_UP for a reply on one
     consultation_id: int
     draft_id: int
 
@@ -171,7 +172,7 @@ def answer_question(
         consultation_id, draft_id = write_new_thread(
             connection, account_id=account_id, consultation=thread, message=message, draft=draft
         )
-        return Answered("accepted", consultation_id, draft_id)
+        return Answered(Disposition.ACCEPTED, consultation_id, draft_id)
     consultation_id = consultation.id
     stamp = {"thread_id": consultation_id, "now": dt.datetime.now(dt.UTC)}
     connection.execute(_TOUCH_CONSULTATION, stamp)
@@ -184,4 +185,4 @@ def answer_question(
         message=message,
         draft=draft,
     )
-    return Answered("follow_up", consultation_id, new_draft)
+    return Answered(Disposition.FOLLOW_UP, consultation_id, new_draft)

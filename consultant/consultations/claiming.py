@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from sqlalchemy import BindParameter, Table, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
-from consultant.mail.models import InboundMessage, InboundStatus
+from consultant.mail.models import Disposition, InboundMessage, InboundStatus
 
 #: After this many runs (failed or died) a row is parked for an operator (``consultant requeue``).
 MAX_ATTEMPTS = 3
 #: Dispositions whose message became part of a consultation.
-ACCEPTED_DISPOSITIONS = ("accepted", "follow_up")
+ACCEPTED_DISPOSITIONS = (Disposition.ACCEPTED, Disposition.FOLLOW_UP)
 
 _inbound = InboundMessage.__table__
 assert isinstance(_inbound, Table)

@@ -50,7 +50,7 @@ from consultant.consultations.notice_drafts import draft_invitation, draft_too_l
 from consultant.consultations.reading import BatchState, Reading, read_row, rule_chain
 from consultant.consultations.time_budget import MessageOverBudgetError, time_budget
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage, InboundStatus
+from consultant.mail.models import Disposition, InboundMessage, InboundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,8 @@ __all__ = ["MAX_ATTEMPTS", "IngestFailedError", "IngestOutcome", "run_ingest", "
 MAX_ADDRESS_LENGTH = 320
 #: Rules that mark mail no person wrote; such mail never gets a drafted reply.
 AUTOMATED_MAIL_RULES = frozenset({"loop", "bounce", "auto_reply", "bulk"})
+#: Dispositions of an unknown sender's mail that may earn an invitation (policy "invite").
+_INVITED_ON = (Disposition.TOO_LARGE, Disposition.UNKNOWN_SENDER)
 
 _inbound = InboundMessage.__table__
 assert isinstance(_inbound, Table)
@@ -239,7 +241,7 @@ def _act_on(
     state: BatchState,
 ) -> IngestOutcome:
     parsed, envelope, account = reading.parsed, reading.envelope, reading.account
-    if disposition == "accepted" and parsed is not None:
+    if disposition == Disposition.ACCEPTED and parsed is not None:
         if state.code_data is None:
             state.code_data = load_code_data(session)
         answered = answer_question(
@@ -254,11 +256,12 @@ def _act_on(
     subject = envelope.subject if envelope is not None else None
     invite = settings.unknown_sender_policy == "invite"
     draft = None
-    if disposition == "too_large" and "unknown_sender" not in fired:
+    if disposition == Disposition.TOO_LARGE and "unknown_sender" not in fired:
         draft = draft_too_large(
             session, row.id, sender, subject, row.size, settings.max_message_bytes
         )
-    elif "unknown_sender" in fired and disposition in ("too_large", "unknown_sender") and invite:
+    unknown = "unknown_sender" in fired
+    if draft is None and unknown and invite and disposition in _INVITED_ON:
         draft = draft_invitation(session, row.id, sender, subject)
     if draft is not None:
         session.flush()

@@ -8,6 +8,7 @@ bytes are kept until ingest is done with them (and purged later).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,13 +30,34 @@ from consultant.db import Base
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class InboundStatus:
+class InboundStatus(enum.StrEnum):
     """Values of :attr:`InboundMessage.status`."""
 
     STORED = "stored"  # ledger written, ingest not done yet
     INGESTING = "ingesting"
     DONE = "done"
     PARKED = "parked"
+
+
+class Disposition(enum.StrEnum):
+    """Values of :attr:`InboundMessage.disposition`: what ingest decided a message is.
+
+    The rule chain's dispositions (``consultant.mail.rules``) and the two for
+    mail that became part of a consultation.
+    """
+
+    ACCEPTED = "accepted"  # a new consultation
+    FOLLOW_UP = "follow_up"  # a message on an existing consultation
+    TOO_LARGE = "too_large"
+    UNPARSEABLE = "unparseable"
+    TOO_COMPLEX = "too_complex"
+    DUPLICATE = "duplicate"
+    LOOP = "loop"
+    BOUNCE = "bounce"
+    AUTO_REPLY = "auto_reply"
+    BULK = "bulk"
+    UNKNOWN_SENDER = "unknown_sender"
+    NO_TEXT = "no_text"
 
 
 class InboundMessage(Base):

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consultant.db import TaskQueue, enqueue_after_commit
-from consultant.mail.models import InboundMessage, InboundStatus
+from consultant.mail.models import Disposition, InboundMessage, InboundStatus
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)
@@ -54,7 +54,7 @@ def requeue(
         row = session.get(InboundMessage, row_id)
         if row is None:
             raise RequeueError(f"no inbound message {row_id}")
-        held = row.status == InboundStatus.DONE and row.disposition == "unknown_sender"
+        held = row.status == InboundStatus.DONE and row.disposition == Disposition.UNKNOWN_SENDER
         if row.status != InboundStatus.PARKED and not held:
             raise RequeueError(f"inbound message {row_id} is {row.status}, not parked or held")
         if row_id not in chosen:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from consultant.mail.models import Disposition
 from consultant.mail.parsing import (
     MAX_DEPTH,
     MAX_PARTS,
@@ -27,7 +28,7 @@ from consultant.mail.parsing import (
     ParsedMessage,
 )
 
-ACCEPTED = "accepted"
+ACCEPTED = Disposition.ACCEPTED
 
 
 @dataclass
@@ -55,7 +56,7 @@ class RuleHit:
 class ChainResult:
     """The disposition of a message and every rule that matched it."""
 
-    disposition: str
+    disposition: Disposition
     hits: list[RuleHit]
 
 
@@ -271,17 +272,17 @@ class NoText:
 
 
 #: The chain: (rule, disposition) links, checked in this order; the first hit decides.
-INBOUND_CHAIN: tuple[tuple[Rule, str], ...] = (
-    (TooLarge(), "too_large"),
-    (Unparseable(), "unparseable"),
-    (TooComplex(), "too_complex"),
-    (Duplicate(), "duplicate"),
-    (Loop(), "loop"),
-    (Bounce(), "bounce"),
-    (AutoReply(), "auto_reply"),
-    (Bulk(), "bulk"),
-    (UnknownSender(), "unknown_sender"),
-    (NoText(), "no_text"),
+INBOUND_CHAIN: tuple[tuple[Rule, Disposition], ...] = (
+    (TooLarge(), Disposition.TOO_LARGE),
+    (Unparseable(), Disposition.UNPARSEABLE),
+    (TooComplex(), Disposition.TOO_COMPLEX),
+    (Duplicate(), Disposition.DUPLICATE),
+    (Loop(), Disposition.LOOP),
+    (Bounce(), Disposition.BOUNCE),
+    (AutoReply(), Disposition.AUTO_REPLY),
+    (Bulk(), Disposition.BULK),
+    (UnknownSender(), Disposition.UNKNOWN_SENDER),
+    (NoText(), Disposition.NO_TEXT),
 )
 
 
