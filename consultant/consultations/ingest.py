@@ -14,13 +14,11 @@ email never blocks the others:
    commit per message;
 3. on failure, another transaction records it (parking at the last attempt).
 
-A batch keeps one database connection, reads the code knowledge once, and
-remembers the accounts it found: a batch lasts well under a second. On
-PostgreSQL its commits do not wait for the disk (``synchronous_commit`` off):
-everything ingest writes can be made again from the ledger row, which the
-poller committed durably, so a database crash can only undo recent ingests,
-leaving their rows "stored" or "ingesting" for the sweeper to run again.
-Unique keys back up the status guard. Nothing here sends mail, and nothing
+Every transaction is a :func:`consultant.db.unit_of_work`, the one mechanism;
+a batch reads the code knowledge once and remembers the accounts it found.
+Reading and drafting (CPU) happen before the write transaction, within the
+message's time budget (:mod:`consultant.consultations.reading`). Unique keys
+back up the status guard. Nothing here sends mail, and nothing
 logs mail content: ids, dispositions and exception class names only.
 """
 
@@ -37,7 +35,6 @@ from sqlalchemy.orm import Session
 
 from consultant.config import Settings, get_settings
 from consultant.consultations.answering import AnswerPlan, answer_question
-from consultant.consultations.batch_connection import BatchConnection, transaction
 from consultant.consultations.claiming import (
     MAX_ATTEMPTS,
     Claim,
@@ -141,39 +138,36 @@ def run_ingest_batch(
     state = BatchState()
     ids = list(dict.fromkeys(int(i) for i in inbound_ids))  # a repeated id is one row
     claims: dict[int, Claim] = {}  # committed claims, by row id
-    with BatchConnection(database_url) as link:
-        for position, inbound_id in enumerate(ids):
-            if inbound_id not in claims:
-                with transaction(link.connection()) as session:
-                    claims[inbound_id] = claim(session.connection(), inbound_id)
-            taken = claims.pop(inbound_id)
-            if taken.row is None:
-                if taken.parked_reason is not None:
-                    logger.warning("inbound %d parked: %s", inbound_id, taken.parked_reason)
-                    result.failures.append(IngestFailedError(inbound_id, True, taken.parked_reason))
-                else:
-                    result.outcomes.append(IngestOutcome(inbound_id, None))
-                continue
-            following = ids[position + 1] if position + 1 < len(ids) else None
-            try:
-                outcome, next_claim = _work_on(link, taken.row, following, settings, state)
-            except stop_on as exc:
-                link.discard()
-                result.failures.append(_record_failure(database_url, inbound_id, exc))
-                result.unstarted = ids[position + 1 :]
-                break
-            except Exception as exc:
-                link.discard()  # the failure may have broken the connection
-                result.failures.append(_record_failure(database_url, inbound_id, exc))
-                continue
-            if following is not None and next_claim is not None:
-                claims[following] = next_claim
-            result.outcomes.append(outcome)
+    for position, inbound_id in enumerate(ids):
+        if inbound_id not in claims:
+            with unit_of_work(database_url) as session:
+                claims[inbound_id] = claim(session.connection(), inbound_id)
+        taken = claims.pop(inbound_id)
+        if taken.row is None:
+            if taken.parked_reason is not None:
+                logger.warning("inbound %d parked: %s", inbound_id, taken.parked_reason)
+                result.failures.append(IngestFailedError(inbound_id, True, taken.parked_reason))
+            else:
+                result.outcomes.append(IngestOutcome(inbound_id, None))
+            continue
+        following = ids[position + 1] if position + 1 < len(ids) else None
+        try:
+            outcome, next_claim = _work_on(database_url, taken.row, following, settings, state)
+        except stop_on as exc:
+            result.failures.append(_record_failure(database_url, inbound_id, exc))
+            result.unstarted = ids[position + 1 :]
+            break
+        except Exception as exc:
+            result.failures.append(_record_failure(database_url, inbound_id, exc))
+            continue
+        if following is not None and next_claim is not None:
+            claims[following] = next_claim
+        result.outcomes.append(outcome)
     return result
 
 
 def _work_on(
-    link: BatchConnection,
+    database_url: str,
     row: ClaimedRow,
     following: int | None,
     settings: Settings,
@@ -183,11 +177,11 @@ def _work_on(
 
     The write transaction also claims the ``following`` row.
     """
-    with time_budget(settings.message_time_budget), transaction(link.connection()) as session:
+    with time_budget(settings.message_time_budget), unit_of_work(database_url) as session:
         reading = read_row(session, row, settings, state)  # reads only: no write lock
 
     def attempt() -> tuple[IngestOutcome, Claim | None]:
-        with transaction(link.connection()) as session:
+        with unit_of_work(database_url) as session:
             outcome = _ingest_claimed(session, row, settings, state, reading)
             next_claim = None if following is None else claim(session.connection(), following)
         return outcome, next_claim

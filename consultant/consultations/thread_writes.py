@@ -1,19 +1,17 @@
 """Writing a new consultation with its first message, its draft and the account's events.
 
-Four rows, and on PostgreSQL one statement: data-modifying CTEs insert the
-consultation, then the message, the draft and the two events that need its
-id (and the draft's), in one round trip instead of four. Ingest spends most of
-its time on round trips, and a new question is the common case. Elsewhere
-(SQLite, or a sender without an account) they are four plain inserts.
+Plain Core inserts, the same on both databases. (A PostgreSQL-only statement
+of data-modifying CTEs once wrote all four in one round trip; measured with
+``bench/pipeline.py`` it did not pay for a second code path: see the issue's
+closing note.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, func, insert, literal_column, select, union_all
+from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.expression import CTE, BindParameter, Select
 
 from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import CONSULTATION_CREATED, DRAFT_CREATED
@@ -35,72 +33,6 @@ _NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
 _NEW_EVENT = insert(EVENTS)
 
 
-def _bound(table: Table, column: str) -> BindParameter[Any]:
-    # Typed like the column it fills (JSON needs its serializer); the "p_" prefix
-    # keeps the names clear of the columns SQLAlchemy itself binds.
-    return bindparam(f"p_{table.name}_{column}", type_=table.c[column].type)
-
-
-def _constant(value: str) -> Any:
-    # Our own constants, written into the SQL: a bare parameter in a SELECT
-    # list leaves PostgreSQL to guess its type.
-    assert "'" not in value
-    return literal_column(f"'{value}'", String)
-
-
-def _insert_from(table: Table, thread: CTE, columns: list[str]) -> Any:
-    values = select(thread.c.id, *(_bound(table, c) for c in columns))
-    return insert(table).from_select(["consultation_id", *columns], values)
-
-
-def _one_statement() -> Select[Any]:
-    thread = (
-        insert(CONSULTATIONS)
-        .from_select(
-            ["account_id", "asker_address", "subject", "status"],
-            select(*(_bound(CONSULTATIONS, c) for c in ("account_id", "asker_address", "subject")),
-                   _constant("open")),
-        )
-        .returning(CONSULTATIONS.c.id)
-        .cte("new_consultation")
-    )  # fmt: skip
-    message_columns = [
-        "inbound_message_id", "content_sha256", "message_id_header", "sender_address", "new_text"
-    ]  # fmt: skip
-    message = _insert_from(MESSAGES, thread, message_columns).cte("new_message")
-    draft_columns = [
-        "inbound_message_id", "kind", "status", "to_address", "subject", "body_text",
-        "body_html", "template", "facts",
-    ]  # fmt: skip
-    draft = (
-        _insert_from(DRAFTS, thread, draft_columns)
-        .returning(DRAFTS.c.id, DRAFTS.c.consultation_id)
-        .cte("new_draft")
-    )
-    account = bindparam("p_account", type_=EVENTS.c.account_id.type)
-    events = insert(EVENTS).from_select(
-        ["account_id", "tag", "consultation_id", "additional"],
-        union_all(
-            select(
-                account,
-                _constant(CONSULTATION_CREATED),
-                draft.c.consultation_id,
-                bindparam("p_created", type_=EVENTS.c.additional.type),
-            ),
-            select(
-                account,
-                _constant(DRAFT_CREATED),
-                draft.c.consultation_id,
-                func.json_build_object(literal_column("'draft_id'"), draft.c.id),
-            ),
-        ),
-    )
-    return select(draft.c.consultation_id, draft.c.id).add_cte(message, events.cte("new_events"))
-
-
-_NEW_THREAD_IN_ONE = _one_statement()
-
-
 def write_new_thread(
     connection: Connection,
     *,
@@ -115,13 +47,6 @@ def write_new_thread(
     the consultation id, which is the new one.
     """
     consultation = {**consultation, "account_id": account_id}
-    if connection.dialect.name == "postgresql" and account_id is not None:
-        params: dict[str, Any] = {"p_account": account_id}
-        for table, values in ((CONSULTATIONS, consultation), (MESSAGES, message), (DRAFTS, draft)):
-            params.update({f"p_{table.name}_{k}": v for k, v in values.items()})
-        params["p_created"] = {"inbound_id": message["inbound_message_id"]}
-        consultation_id, draft_id = connection.execute(_NEW_THREAD_IN_ONE, params).one()
-        return int(consultation_id), int(draft_id)
     consultation_id = int(connection.execute(_NEW_CONSULTATION, consultation).scalar_one())
     draft_id = add_message_and_draft(
         connection,
