@@ -14,6 +14,10 @@ from typing import Any
 import click
 
 from consultant.cli import settings_or_exit
+from consultant.mail.models import InboundStatus
+
+#: ``inbound list --status``: the ledger's states.
+INBOUND_STATUSES = [status.value for status in InboundStatus]  # values: click matches enum names
 
 
 def register(main: click.Group) -> None:
@@ -28,7 +32,12 @@ def inbound() -> None:
 
 
 @inbound.command("list")
-@click.option("--status", default=None, help="stored, ingesting, done or parked.")
+@click.option(
+    "--status",
+    type=click.Choice(INBOUND_STATUSES),
+    default=None,
+    help="Only rows in this state.",
+)
 @click.option("--disposition", default=None, help="e.g. unknown_sender, too_large, bounce.")
 @click.option("--limit", default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of rows.")
@@ -64,6 +73,10 @@ def inbound_list(status: str | None, disposition: str | None, limit: int, as_jso
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    if not rows:
+        click.echo("No inbound messages.")
+        return
+    click.echo(f"{'ID':<8} {'STATUS':<9} {'DISPOSITION':<15} DETAILS")
     for entry in rows:
         rules = ",".join(hit.get("rule", "?") for hit in entry["rule_hits"] or []) or "-"
         click.echo(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
 
 from consultant.cli import CONFIGURATION_EXIT, fail, settings_or_exit
 from consultant.codes.importers import (
@@ -15,6 +17,7 @@ from consultant.codes.importers import (
     UnreadableFileError,
     import_file,
 )
+from consultant.codes.importers.loader import FewerRowsError, previous_release, remove_release
 from consultant.codes.importers.sources import os_reason
 from consultant.codes.models import DataRelease, ReleaseKind
 from consultant.db import unit_of_work
@@ -40,53 +43,157 @@ def codes() -> None:
 @click.option("--kind", type=click.Choice(KIND_CHOICES), help="What the file holds.")
 @click.option("--release", "release", help="Release name (default: from the file name).")
 @click.option("--skip-bad", is_flag=True, help="Count and report bad lines instead of stopping.")
-def import_command(path: Path, kind: str | None, release: str | None, skip_bad: bool) -> None:
+@click.option(
+    "--yes",
+    "fewer_rows_ok",
+    is_flag=True,
+    help="Import even if the file has under half the rows of the previous release of its kind.",
+)
+def import_command(
+    path: Path, kind: str | None, release: str | None, skip_bad: bool, fewer_rows_ok: bool
+) -> None:
     """Import PATH as one data release (idempotent: the same file twice changes nothing).
 
-    Exit status 1: a bad line or a release conflict (nothing was written); 2: the file
-    cannot be read at all (missing, truncated, not what its name says) or the database
-    cannot be used.
+    Exit status 1: a bad line, a release conflict, or under half the rows of the previous
+    release of the same kind without --yes (nothing was written); 2: the file cannot be
+    read at all (missing, truncated, not what its name says) or the database cannot be used.
     """
     url = settings_or_exit().resolved_database_url
     try:
         result = import_file(
-            url, path, kind=kind, release=release, skip_bad=skip_bad, progress=True
+            url,
+            path,
+            kind=kind,
+            release=release,
+            skip_bad=skip_bad,
+            progress=True,
+            allow_fewer_rows=fewer_rows_ok,
         )
     except UnreadableFileError as exc:
         fail(exc, CONFIGURATION_EXIT)
     except OSError as exc:  # read errors the importer did not word itself
         fail(f"{path}: {os_reason(exc)}", CONFIGURATION_EXIT)
-    except (ImportFileError, ReleaseConflictError) as exc:
+    except (ImportFileError, ReleaseConflictError, FewerRowsError) as exc:
         fail(exc, DATA_EXIT)
     _report(result)
+    if not result.already_imported:
+        _warn_if_fewer_rows(url, result)
+
+
+def _warn_if_fewer_rows(url: str, result: ImportResult) -> None:
+    # Only reached with --yes (the importer refuses otherwise): say it once more.
+    with unit_of_work(url) as session:
+        previous = previous_release(session, result.kind, excluding=result.release_name)
+        if previous is not None and result.rows * 2 < previous.row_count:
+            click.echo(
+                f"warning: {result.release_name} has {result.rows:,} rows, under half the "
+                f"{previous.row_count:,} rows of {previous.name}",
+                err=True,
+            )
 
 
 @codes.command("load-sample")
 def load_sample() -> None:
-    """Load the bundled sample code data into a database that has no releases yet."""
-    from consultant.codes.sample_data import load_sample_data
+    """Load the bundled sample code data (idempotent).
+
+    Into a database with no imported data: the whole sample. Next to imported CMS
+    data: only the sample's plain-language summaries, which the CMS files lack.
+    """
+    from consultant.codes.sample_data import (
+        holds_imported_data,
+        load_sample_data,
+        loaded_release_names,
+    )
 
     url = settings_or_exit().resolved_database_url
     results = load_sample_data(url)
     if not results:
-        click.echo("Code data already present: the sample was not loaded.", err=True)
+        if holds_imported_data(loaded_release_names(url)):
+            click.echo(
+                "Imported code data present and the sample summaries already loaded: "
+                "nothing to do.",
+                err=True,
+            )
+        else:
+            click.echo("The sample is already loaded: nothing to do.", err=True)
     for result in results:
         _report(result)
 
 
-@codes.command("releases")
-def list_releases() -> None:
-    """List the imported releases: kind, name, effective date, rows."""
+@codes.group("releases", invoke_without_command=True)
+@click.pass_context
+def releases(ctx: click.Context) -> None:
+    """List the imported releases: kind, name, effective date, rows (or: releases remove)."""
+    if ctx.invoked_subcommand is not None:
+        return
     url = settings_or_exit().resolved_database_url
     with unit_of_work(url) as session:
-        releases = session.scalars(
+        found = session.scalars(
             select(DataRelease).order_by(DataRelease.kind, DataRelease.effective_on)
         ).all()
-        if not releases:
+        if not found:
             click.echo("No code data imported yet.", err=True)
-        for item in releases:
+            return
+        click.echo(f"{'KIND':8} {'NAME':48} {'EFFECTIVE':10} {'ROWS':>10}")
+        for item in found:
             effective = item.effective_on.isoformat() if item.effective_on else "-"
             click.echo(f"{item.kind:8} {item.name:48} {effective:10} {item.row_count:>10,}")
+
+
+@releases.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Remove it even though stored drafts cite it.")
+def remove_command(name: str, yes: bool, force: bool) -> None:
+    """Remove release NAME and all its rows.
+
+    Refused while the stored facts of a draft cite the release, unless --force: a
+    reviewer reading that draft could no longer find where its facts came from.
+    """
+    url = settings_or_exit().resolved_database_url
+    with unit_of_work(url) as session:
+        release = session.scalar(select(DataRelease).where(DataRelease.name == name))
+        if release is None:
+            fail(f"no data release named {name!r}", DATA_EXIT)
+        described = f"{release.kind} release {name!r} ({release.row_count:,} rows)"
+        citing = drafts_citing(session, name)
+    if citing and not force:
+        fail(
+            f"{len(citing)} draft(s) cite {name!r} in their stored facts "
+            f"({_draft_list(citing)}); give --force to remove it anyway",
+            DATA_EXIT,
+        )
+    if not yes:
+        click.confirm(f"Remove the {described}?", abort=True, err=True)
+    try:
+        removed = remove_release(url, name)
+    except LookupError as exc:  # removed by someone else meanwhile
+        fail(exc, DATA_EXIT)
+    click.echo(f"Removed the {described}: {removed:,} rows deleted.")
+
+
+def drafts_citing(session: Session, name: str) -> list[tuple[int, str]]:
+    """(id, status) of the drafts whose stored facts name release ``name``, oldest first."""
+    from consultant.consultations.models import Draft
+
+    # A text match narrows the search on both databases; the JSON decides.
+    quoted = json.dumps(name)
+    candidates = session.execute(
+        select(Draft.id, Draft.status, Draft.facts)
+        .where(cast(Draft.facts, Text).contains(quoted, autoescape=True))
+        .order_by(Draft.id)
+    ).all()
+    return [
+        (draft_id, status)
+        for draft_id, status, facts in candidates
+        if isinstance(facts, dict)
+        and (name in (facts.get("releases") or []) or facts.get("ptp_release") == name)
+    ]
+
+
+def _draft_list(drafts: list[tuple[int, str]], shown: int = 10) -> str:
+    listed = ", ".join(f"#{draft_id} {status}" for draft_id, status in drafts[:shown])
+    return listed + (f" and {len(drafts) - shown} more" if len(drafts) > shown else "")
 
 
 def _report(result: ImportResult) -> None:

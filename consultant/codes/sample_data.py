@@ -5,15 +5,17 @@ compact sample shipped in ``consultant/codes/sample/`` (see the README there):
 each file through the regular importer, with an explicit kind and a release
 name starting with ``sample-`` so every answer says it came from the sample.
 
-The sample never mixes into a database that holds real data: as soon as any
-release not named ``sample-...`` exists, nothing is loaded. A sample load cut
+The sample's CMS facts never mix into a database that holds real data: as soon
+as any release not named ``sample-...`` exists, only the plain-language
+summaries are loaded (our own words, which the CMS files do not have; they
+answer only where no licensed or HCPCS descriptor does). A sample load cut
 short (one file imported, the next failed) resumes on the next call, since
 each file is its own release and the importer skips one already imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from importlib import resources
@@ -62,25 +64,42 @@ SAMPLE_FILES = (
 
 
 def load_sample_data(database_url: str) -> list[ImportResult]:
-    """Import every bundled sample file into a database that holds no real data yet.
+    """Import the bundled sample: all of it into a database with no real data, else the summaries.
 
     Returns one result per file imported, or an empty list when there was
-    nothing to do: the database already holds a release that is not part of
-    the sample, or the whole sample is already loaded.
+    nothing to do (what would be loaded is loaded already).
     """
-    wanted = {sample.release for sample in SAMPLE_FILES}
-    present = _release_names(database_url)
-    if any(not name.startswith(SAMPLE_PREFIX) for name in present) or wanted <= present:
+    present = loaded_release_names(database_url)
+    wanted = [sample for sample in sample_files_for(present) if sample.release not in present]
+    if not wanted:
         return []
     results = []
     with ExitStack() as stack:
-        for sample, path in _sample_paths(stack):
-            if sample.release in present:
-                continue
+        for sample, path in _sample_paths(stack, wanted):
+            # The sample is smaller than a CMS release on purpose: no row-count check.
             results.append(
-                import_file(database_url, path, kind=sample.kind.value, release=sample.release)
+                import_file(
+                    database_url,
+                    path,
+                    kind=sample.kind.value,
+                    release=sample.release,
+                    allow_fewer_rows=True,
+                )
             )
     return results
+
+
+def holds_imported_data(names: set[str]) -> bool:
+    """Whether any release is not part of the sample (a CMS file, a licensed CPT file...)."""
+    return any(not name.startswith(SAMPLE_PREFIX) for name in names)
+
+
+def sample_files_for(names: set[str]) -> tuple[SampleFile, ...]:
+    """The sample files a database with releases ``names`` takes: all, or the summaries only
+    next to real data."""
+    if holds_imported_data(names):
+        return tuple(sample for sample in SAMPLE_FILES if sample.kind is ReleaseKind.SUMMARY)
+    return SAMPLE_FILES
 
 
 def sample_file_path(file_name: str) -> resources.abc.Traversable:
@@ -88,13 +107,16 @@ def sample_file_path(file_name: str) -> resources.abc.Traversable:
     return resources.files("consultant.codes").joinpath("sample", file_name)
 
 
-def _sample_paths(stack: ExitStack) -> Iterator[tuple[SampleFile, Path]]:
+def _sample_paths(
+    stack: ExitStack, samples: Iterable[SampleFile]
+) -> Iterator[tuple[SampleFile, Path]]:
     # as_file gives a real path even when the package is installed as a zip;
     # the stack keeps any temporary copy alive until the imports are done.
-    for sample in SAMPLE_FILES:
+    for sample in samples:
         yield sample, stack.enter_context(resources.as_file(sample_file_path(sample.file_name)))
 
 
-def _release_names(database_url: str) -> set[str]:
+def loaded_release_names(database_url: str) -> set[str]:
+    """The names of every loaded release."""
     with unit_of_work(database_url) as session:
         return set(session.scalars(select(DataRelease.name)))

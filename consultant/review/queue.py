@@ -1,4 +1,4 @@
-"""Listing drafts for reviewers and operators (``consultant review list``)."""
+"""Drafts for reviewers and operators: the queue (``review list``), one draft (``review show``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consultant.consultations.models import Draft, DraftStatus
+from consultant.consultations.models import ConsultationMessage, Draft, DraftStatus
 
 
 def list_drafts(
@@ -41,3 +41,32 @@ def draft_summary(draft: Draft) -> dict[str, Any]:
 def _code_of(entry: Any) -> Any:
     # The drafting facts list each code as an object with a "code" key; keep anything else as is.
     return entry.get("code", entry) if isinstance(entry, dict) else entry
+
+
+def get_draft(session: Session, draft_id: int) -> Draft | None:
+    """The draft with ``draft_id``, or None."""
+    return session.get(Draft, draft_id)
+
+
+def question_of(session: Session, draft: Draft) -> str | None:
+    """The new text of the message the draft answers (None for a notice with no question)."""
+    return session.scalar(
+        select(ConsultationMessage.new_text).where(
+            ConsultationMessage.inbound_message_id == draft.inbound_message_id
+        )
+    )
+
+
+def draft_detail(draft: Draft, question: str | None) -> dict[str, Any]:
+    """A draft as the reviewer sees it: the question, the stored facts and the reply text.
+
+    The facts are the ones stored with the draft, each naming the data release that
+    answered it: a release loaded since never changes what the reviewer approves.
+    """
+    return {
+        **draft_summary(draft),
+        "question": question,
+        "facts": draft.facts if isinstance(draft.facts, dict) else {},
+        "body_text": draft.body_text,
+        "body_html": draft.body_html,
+    }

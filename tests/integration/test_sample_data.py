@@ -113,16 +113,20 @@ def test_loading_the_sample_twice_changes_nothing(database_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(DataRelease)) == releases
 
 
-def test_the_sample_never_mixes_into_a_database_with_real_data(
+def test_next_to_real_data_only_the_sample_summaries_are_loaded_once(
     database_url: str, cms_dir: Path
 ) -> None:
     import_file(database_url, cms_dir / "ncci-mue-practitioner-2024-07-01.csv")
 
-    assert load_sample_data(database_url) == []
+    [result] = load_sample_data(database_url)
+    assert (result.release_name, result.kind) == ("sample-summaries", "summary")
+    assert load_sample_data(database_url) == []  # twice changes nothing
 
     with unit_of_work(database_url) as session:
         names = set(session.scalars(select(DataRelease.name)))
-    assert names == {"ncci-mue-practitioner-2024-07-01"}
+    # The sample's CMS facts never mix with real ones; our own summaries do.
+    assert names == {"ncci-mue-practitioner-2024-07-01", "sample-summaries"}
+    assert _count(database_url, Descriptor, "sample-summaries") == _data_lines("summaries.csv")
 
 
 def test_a_sample_load_cut_short_resumes(database_url: str) -> None:

@@ -4,17 +4,21 @@ The release row and all its facts commit together: a malformed line raises
 :class:`ImportFileError` and the database is left exactly as it was. The same
 release name with the same file bytes is a no-op; the same name with other
 bytes is refused, so nothing is silently overwritten. Other releases are never
-touched.
+touched. A release with under half the rows of the previous release of its kind
+(a truncated download, the wrong file) is refused unless ``allow_fewer_rows``:
+being the newest, it would answer every lookup.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from consultant.codes.importers.detection import FORMATS, Format, detect_kind, release_identity
 from consultant.codes.importers.progress import ProgressBar
@@ -32,11 +36,25 @@ from consultant.codes.importers.sources import Source, file_sha256, os_reason
 from consultant.codes.importers.sqlite_bulk import sqlite_bulk_load
 from consultant.codes.importers.writers import FactWriter
 from consultant.codes.models import DataRelease
-from consultant.db import unit_of_work
+from consultant.db import Base, unit_of_work
 
 #: How many bad lines an import with ``skip_bad`` keeps to report.
 REPORTED_BAD_LINES = 20
 _PROGRESS_EVERY = 10_000
+
+
+class FewerRowsError(Exception):
+    """The new release has under half the rows of the previous one of its kind; nothing written."""
+
+    def __init__(self, name: str, kind: str, rows: int, previous: DataRelease) -> None:
+        super().__init__(
+            f"release {name!r} has {rows:,} {kind} rows, under half the {previous.row_count:,} "
+            f"rows of the previous {kind} release {previous.name!r}; nothing was imported "
+            "(check the file; --yes imports it anyway)"
+        )
+        self.rows = rows
+        self.previous_name = previous.name
+        self.previous_rows = previous.row_count
 
 
 @dataclass
@@ -55,8 +73,13 @@ def import_file(
     release: str | None = None,
     skip_bad: bool = False,
     progress: bool = False,
+    allow_fewer_rows: bool = False,
 ) -> ImportResult:
-    """Import ``path`` as a release; see the module's note for what is guaranteed."""
+    """Import ``path`` as a release; see the module's note for what is guaranteed.
+
+    Raises FewerRowsError, having written nothing, when the release has under half
+    the rows of the previous release of its kind, unless ``allow_fewer_rows``.
+    """
     started = time.perf_counter()
     path = Path(path)
     try:
@@ -87,6 +110,7 @@ def import_file(
                 seconds=time.perf_counter() - started,
                 effective_on=existing.effective_on,
             )
+        previous = previous_release(session, release_kind.value)
         data_release = DataRelease(
             kind=release_kind.value,
             name=name,
@@ -109,6 +133,8 @@ def import_file(
         with sqlite_bulk_load(connection, data_format.counted):
             tally = _load(connection, data_release.id, data_format, source, skip_bad, bar)
         data_release.row_count = tally.rows
+        if previous is not None and tally.rows * 2 < previous.row_count and not allow_fewer_rows:
+            raise FewerRowsError(name, release_kind.value, tally.rows, previous)
     return ImportResult(
         release_name=name,
         kind=release_kind.value,
@@ -176,3 +202,38 @@ def _remove_duplicates(connection: Connection, release_id: int, dedupe: DedupeIn
         {"release": release_id},
     )
     return int(result.rowcount)
+
+
+def previous_release(
+    session: Session, kind: str, *, excluding: str | None = None
+) -> DataRelease | None:
+    """The release of ``kind`` that answers lookups now (newest effective date, then import)."""
+    query = select(DataRelease).where(DataRelease.kind == kind)
+    if excluding is not None:
+        query = query.where(DataRelease.name != excluding)
+    releases = session.scalars(query).all()
+    return max(releases, key=lambda r: (r.effective_on or dt.date.min, r.id), default=None)
+
+
+def remove_release(database_url: str, name: str) -> int:
+    """Delete release ``name`` and its rows from every fact table, in one transaction.
+
+    Returns how many fact rows went. Other releases are never touched.
+    """
+    with unit_of_work(database_url) as session:
+        release = session.scalar(select(DataRelease).where(DataRelease.name == name))
+        if release is None:
+            raise LookupError(f"no data release named {name!r}")
+        removed = 0
+        # Explicit deletes rather than ON DELETE CASCADE, which SQLite applies only
+        # with its foreign_keys pragma on.
+        for table in Base.metadata.sorted_tables:
+            column = table.columns.get("release_id")
+            if column is None or not any(
+                fk.column.table.name == DataRelease.__tablename__ for fk in column.foreign_keys
+            ):
+                continue
+            result = session.connection().execute(delete(table).where(column == release.id))
+            removed += int(result.rowcount or 0)
+        session.delete(release)
+    return removed
