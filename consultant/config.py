@@ -8,6 +8,7 @@ nothing but Python.
 
 from __future__ import annotations
 
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -46,7 +47,11 @@ class Settings(BaseSettings):
     broker_url: str = Field("", description="Celery broker URL; empty means a local one.")
     imap_url: str = Field("", description="imap://user:pass@host:143/INBOX, imaps://..., or empty.")
     smtp_url: str = Field("", description="smtp://user:pass@host:587?starttls=1, or empty.")
-    reply_from: str = Field("consultant@localhost", description="From address of replies.")
+    reply_from: str = Field(
+        "consultant@localhost",
+        description="From address of replies, bare or with a display name "
+        "(CaseConsultant <consult@example.com>); checked by what sends or compares it.",
+    )
     secret_key: str = Field(
         "embedded-development-key-change-me",
         description="Signs our Message-IDs and reply tokens; use a long random value.",
@@ -83,13 +88,6 @@ class Settings(BaseSettings):
     def _smtp_url(cls, value: str) -> str:
         return _check_scheme(value, _SMTP_SCHEMES, "an SMTP URL") if value else value
 
-    @field_validator("reply_from")
-    @classmethod
-    def _reply_from(cls, value: str) -> str:
-        if "@" not in value or any(c in value for c in "\r\n <>"):
-            raise ValueError("must be a bare address such as consultant@example.com")
-        return value
-
     @field_validator("unknown_sender_policy")
     @classmethod
     def _unknown_sender_policy(cls, value: str) -> str:
@@ -105,6 +103,16 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.var_dir / 'consultant.sqlite3').resolve()}"
 
     @property
+    def reply_address(self) -> str:
+        """The bare address of CONSULTANT_REPLY_FROM, lower case: what the loop rule compares.
+
+        Raises SettingsError naming the variable when the value is not one address;
+        only what sends or compares the address asks for it, so a wrong value does
+        not stop commands that never use it.
+        """
+        return parse_reply_from(self.reply_from)[1]
+
+    @property
     def uses_embedded_database(self) -> bool:
         return not self.database_url
 
@@ -117,6 +125,48 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         """Where the embedded file outbox writes sent replies as .eml files."""
         return self.var_dir / "outbox"
+
+
+_REPLY_FROM_EXAMPLE = "consultant@example.com or CaseConsultant <consultant@example.com>"
+
+
+def parse_reply_from(value: str) -> tuple[str, str]:
+    """The display name and the bare address (lower case) of a From value, as mail clients write it.
+
+    ``consult@example.com``, ``<consult@example.com>``, ``CaseConsultant <consult@example.com>``
+    or ``"Case, Consultant" <consult@example.com>``; anything else raises SettingsError
+    naming ``CONSULTANT_REPLY_FROM``.
+    """
+    text = value.strip()
+
+    def wrong(why: str) -> SettingsError:
+        return SettingsError(
+            f"CONSULTANT_REPLY_FROM: {why}: {value!r}; write one address such as "
+            f"{_REPLY_FROM_EXAMPLE}"
+        )
+
+    if not text:
+        raise wrong("empty")
+    if any(c in text for c in "\r\n\0"):
+        raise wrong("a line break or NUL in the address")
+    # getaddresses is lenient ("a <b@c" parses): the angle brackets must close the value.
+    if ("<" in text or ">" in text) and not (
+        text.endswith(">") and text.count("<") == 1 and text.count(">") == 1
+    ):
+        raise wrong("unbalanced angle brackets")
+    pairs = getaddresses([text])
+    if len(pairs) != 1:
+        raise wrong("more than one address")
+    name, address = pairs[0]
+    local, _, domain = address.partition("@")
+    if (
+        not local
+        or not domain
+        or "@" in domain
+        or any(c.isspace() or c in '<>,;"' for c in address)
+    ):
+        raise wrong("not an email address")
+    return name, address.lower()
 
 
 def load_settings() -> Settings:
