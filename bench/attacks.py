@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 from consultant.accounts.services import create_account  # noqa: E402 - after the path fix
 from consultant.codes.sample_data import load_sample_data  # noqa: E402
 from consultant.config import Settings  # noqa: E402
-from consultant.consultations.ingest import IngestFailedError, run_ingest  # noqa: E402
 from consultant.db import unit_of_work  # noqa: E402
 from consultant.extraction import extract  # noqa: E402
+from consultant.inbound.ingest import IngestFailedError, run_ingest  # noqa: E402
 from tests.databases import throwaway_database  # noqa: E402
 from tests.integration.ledger_rows import store_inbound  # noqa: E402
 from tests.integration.question_mail import question_bytes  # noqa: E402

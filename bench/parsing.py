@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from consultant.inbound.rules import InboundContext, run_inbound_chain  # noqa: E402
 from consultant.mail.parsing import parse_message  # noqa: E402 - after the path fix above
-from consultant.mail.rules import InboundContext, run_inbound_chain  # noqa: E402
 
 
 def _corpus() -> list[bytes]:

@@ -127,7 +127,7 @@ def _register_domain_commands() -> None:
         "consultant.codes.commands",
         "consultant.codes.lookup_cli",
         "consultant.consultations.draft_cli",
-        "consultant.extraction_commands",
+        "consultant.extraction.commands",
         "consultant.consultations.commands",
         "consultant.mail.commands",
         "consultant.accounts.commands",

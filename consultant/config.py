@@ -37,6 +37,36 @@ def _check_scheme(value: str, allowed: tuple[str, ...], what: str) -> str:
     return value
 
 
+def without_password(url: str) -> str:
+    """``url`` with its password replaced by ``***``, fit for a message or a log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+def _check_mailbox_url(value: str) -> str:
+    # Every message shows the URL (without its password): which host was meant is the clue.
+    shown = without_password(value)
+    try:
+        _check_scheme(value, _IMAP_SCHEMES, "a mailbox URL")
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"{shown}: {exc}") from None
+    if parts.scheme in ("imap", "imaps"):
+        if not parts.hostname:
+            raise ValueError(f"{shown} names no host: write imap://user:pass@host:143/INBOX")
+        if not parts.username:
+            where = f"{parts.hostname}:{port}" if port else parts.hostname
+            raise ValueError(
+                f"{shown} names no user for host {parts.hostname}: "
+                f"write {parts.scheme}://user:pass@{where}/INBOX"
+            )
+    return value
+
+
 class Settings(BaseSettings):
     """Every setting the service reads, with its embedded default."""
 
@@ -81,7 +111,7 @@ class Settings(BaseSettings):
     @field_validator("imap_url")
     @classmethod
     def _imap_url(cls, value: str) -> str:
-        return _check_scheme(value, _IMAP_SCHEMES, "a mailbox URL") if value else value
+        return _check_mailbox_url(value) if value else value
 
     @field_validator("smtp_url")
     @classmethod

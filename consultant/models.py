@@ -12,7 +12,7 @@ from consultant.codes.models import (
 )
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import Base
-from consultant.mail.models import InboundMessage, MailboxState, PollerLease
+from consultant.inbound.models import InboundMessage, MailboxState, PollerLease
 
 __all__ = [
     "Account",

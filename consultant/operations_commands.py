@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from consultant.cli import settings_or_exit
-from consultant.mail.models import InboundStatus
+from consultant.inbound.models import InboundStatus
 
 #: ``inbound list --status``: the ledger's states.
 INBOUND_STATUSES = [status.value for status in InboundStatus]  # values: click matches enum names
@@ -46,7 +46,7 @@ def inbound_list(status: str | None, disposition: str | None, limit: int, as_jso
     from sqlalchemy import select
 
     from consultant.db import unit_of_work
-    from consultant.mail.models import InboundMessage
+    from consultant.inbound.models import InboundMessage
 
     settings = settings_or_exit()
     query = select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
@@ -91,7 +91,7 @@ def inbound_list(status: str | None, disposition: str | None, limit: int, as_jso
 def requeue_command(ids: tuple[int, ...], all_parked: bool) -> None:
     """Re-queue inbound messages by ID (parked, or held as unknown sender), or --all-parked."""
     from consultant.db import unit_of_work
-    from consultant.mail.requeue import RequeueError, requeue
+    from consultant.inbound.requeue import RequeueError, requeue
     from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
     if not ids and not all_parked:

@@ -12,9 +12,9 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 
 from consultant.config import get_settings
-from consultant.consultations.ingest import IngestFailedError, run_ingest, run_ingest_batch
 from consultant.db import unit_of_work
-from consultant.mail import requeue as requeue_service
+from consultant.inbound import requeue as requeue_service
+from consultant.inbound.ingest import IngestFailedError, run_ingest, run_ingest_batch
 from workers.app import app
 from workers.queue import CeleryTaskQueue
 

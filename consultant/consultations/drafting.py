@@ -1,6 +1,6 @@
 """Draft the reply to a coding question: extract the codes, look them up, render the templates.
 
-Python builds the facts (:mod:`consultant.consultations.drafting_facts`) and
+Python builds the facts (:mod:`consultant.consultations.reply_facts`) and
 the templates under ``templates/email/<name>/`` word them; the templates read
 nothing but the facts, the question and the greeting name, so a stored draft
 can be re-rendered exactly and every sentence traces back to a fact.
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from consultant.codes.facts import ReleaseRef
 from consultant.codes.known import known_code_set
 from consultant.codes.lookup import current_releases, look_up_codes
-from consultant.consultations.drafting_facts import QuestionCodes, WrittenCode, build_facts
+from consultant.consultations.reply_facts import QuestionCodes, WrittenCode, build_facts
 from consultant.extraction import Extraction, extract
 
 

@@ -8,13 +8,14 @@ import sys
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from types import FrameType
+from typing import NoReturn
 
 import click
 
 from consultant.config import Settings
-from consultant.mail.lease import MailboxLease
-from consultant.mail.poll_loop import StopSignal, run_forever
-from consultant.mail.poller import poll_once
+from consultant.inbound.lease import MailboxLease
+from consultant.inbound.poll_loop import StopSignal, run_forever
+from consultant.inbound.poller import poll_once
 from consultant.mail.sources import (
     MailboxError,
     MailboxSource,
@@ -68,7 +69,7 @@ def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) 
     try:
         source = source_from_settings(settings)
     except MailboxError as exc:
-        raise click.ClickException(str(exc)) from None
+        _mailbox_failed(settings, exc)
     if once:
         _poll_one_pass(database_url, source, settings, batch_size)
         return
@@ -92,7 +93,20 @@ def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) 
             batch_size=batch_size,
         )
     except MailboxError as exc:
-        raise click.ClickException(str(exc)) from None
+        _mailbox_failed(settings, exc)
+
+
+def _mailbox_failed(settings: Settings, exc: Exception, doing: str = "") -> NoReturn:
+    """Stop with one line naming the mailbox setting and its host (never its password)."""
+    from consultant.cli import CONFIGURATION_EXIT, fail
+    from consultant.config import without_password
+
+    where = (
+        f"CONSULTANT_IMAP_URL ({without_password(settings.imap_url)})"
+        if settings.imap_url
+        else f"the embedded mailbox {settings.mail_dir}"
+    )
+    fail(f"{where}: {doing}{exc}", CONFIGURATION_EXIT)
 
 
 def _poll_one_pass(
@@ -115,9 +129,9 @@ def _poll_one_pass(
             keep_lease=lease.keep,
         )
     except MailboxError as exc:
-        raise click.ClickException(str(exc)) from None
+        _mailbox_failed(settings, exc)
     except MailboxUnavailable as exc:
-        raise click.ClickException(f"mailbox unavailable: {exc}") from None
+        _mailbox_failed(settings, exc, "cannot reach the mailbox: ")
     finally:
         mailbox.close()
         lease.release()
@@ -134,9 +148,14 @@ def _poll_one_pass(
 @click.option("--subject", default="Coding question", show_default=True)
 def ask(from_address: str, subject: str) -> None:
     """Put a question (text on stdin) into the configured mailbox, as if it had been emailed."""
-    from consultant.cli import settings_or_exit
+    from consultant.cli import fail, settings_or_exit
+    from consultant.config import SettingsError
 
     settings = settings_or_exit()
+    try:
+        settings.reply_address  # noqa: B018 - the question goes to it: it must be one address
+    except SettingsError as exc:
+        fail(exc)
     if "@" not in from_address or any(c in from_address for c in "\r\n <>"):
         raise click.BadParameter(
             "must be a bare address such as coder@example.com", param_hint="--from"
@@ -146,7 +165,7 @@ def ask(from_address: str, subject: str) -> None:
         raise click.UsageError("write the question on standard input")
     message = EmailMessage()
     message["From"] = from_address
-    message["To"] = settings.reply_from
+    message["To"] = settings.reply_from.strip()
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=from_address.rsplit("@", 1)[1])
@@ -154,6 +173,8 @@ def ask(from_address: str, subject: str) -> None:
     try:
         source = source_from_settings(settings)
         source.deliver(message.as_bytes())
-    except (MailboxError, MailboxUnavailable) as exc:
-        raise click.ClickException(str(exc)) from None
+    except MailboxError as exc:
+        _mailbox_failed(settings, exc)
+    except MailboxUnavailable as exc:
+        _mailbox_failed(settings, exc, "cannot reach the mailbox: ")
     click.echo(f"Question delivered to {source.identity}.", err=True)

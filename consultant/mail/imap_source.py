@@ -42,11 +42,24 @@ def _unavailable_on_network_errors(method: Callable[_P, _R]) -> Callable[_P, _R]
         except IMAPClientError as exc:
             # The server's own words ("Mailbox doesn't exist", "Authentication failed")
             # tell the operator what is wrong; they never echo a password or a message.
-            raise MailboxUnavailable(f"IMAP: {type(exc).__name__}: {str(exc)[:200]}") from exc
+            raise MailboxUnavailable(
+                f"IMAP {_server_of(args)}: {type(exc).__name__}: {str(exc)[:200]}"
+            ) from exc
         except (OSError, EOFError) as exc:
-            raise MailboxUnavailable(f"IMAP: {type(exc).__name__}") from exc
+            # "Connection refused", "Name or service not known", a certificate that does
+            # not verify: the system's words, which never hold a password either.
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else type(exc).__name__
+            raise MailboxUnavailable(f"IMAP {_server_of(args)}: {reason}") from exc
 
     return wrapper
+
+
+def _server_of(args: tuple[object, ...]) -> str:
+    """``host:port`` of the ImapSource a method was called on: which server failed."""
+    source = args[0] if args else None
+    if isinstance(source, ImapSource):
+        return f"{source.host}:{source.port}"
+    return "server"
 
 
 @dataclass
@@ -75,7 +88,10 @@ class ImapSource:
         """Parse ``imap[s]://user:pass@host[:port]/FOLDER[?starttls=1&processed=Folder]``."""
         parts = urlsplit(url)
         if not parts.hostname or parts.username is None:
-            raise MailboxError("an IMAP URL needs a user and a host: imap://user:pass@host/INBOX")
+            raise MailboxError(
+                f"an IMAP URL needs a user and a host (imap://user:pass@host/INBOX), "
+                f"not {parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+            )
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         use_ssl = parts.scheme == "imaps"
         starttls = query.get("starttls", "").lower() in _TRUE

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
+from consultant.inbound.models import InboundMessage
 
 _uids = itertools.count(1)
 

@@ -16,8 +16,8 @@ from sqlalchemy import func, select, update
 from consultant.config import Settings
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage, PollerLease
-from consultant.mail.requeue import sweep_stuck
+from consultant.inbound.models import InboundMessage, PollerLease
+from consultant.inbound.requeue import sweep_stuck
 from tests.integration.pipeline_processes import PipelineEnv, log_tail, wait_until
 from tests.servers import DovecotServer, RedisServer
 from workers.app import make_app

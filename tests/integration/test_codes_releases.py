@@ -15,9 +15,9 @@ from consultant.codes.importers import import_file
 from consultant.codes.importers.loader import FewerRowsError
 from consultant.codes.models import DataRelease, MedicallyUnlikelyEdit, PtpEdit
 from consultant.config import Settings, get_settings
-from consultant.consultations.ingest import run_ingest
 from consultant.consultations.models import Draft
 from consultant.db import unit_of_work
+from consultant.inbound.ingest import run_ingest
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes
 from tests.integration.test_lookup import insert_test_facts

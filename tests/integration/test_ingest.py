@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import create_account
 from consultant.config import Settings, get_settings
-from consultant.consultations import answering
-from consultant.consultations.ingest import IngestFailedError, run_ingest
+from consultant.consultations import services as consultation_services
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
-from consultant.mail.threading import make_message_id
+from consultant.inbound.ingest import IngestFailedError, run_ingest
+from consultant.inbound.models import InboundMessage
+from consultant.mail.message_ids import make_message_id
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes
 
@@ -217,7 +217,7 @@ def test_three_failures_park_the_row_and_requeue_brings_it_back(
         raise RuntimeError("the drafting step failed")
 
     # Fault injection: the drafting step raises, as a bug in it would.
-    monkeypatch.setattr(answering, "draft_reply", drafting_is_broken)
+    monkeypatch.setattr(consultation_services, "draft_reply", drafting_is_broken)
     for attempt in (1, 2, 3):
         with pytest.raises(IngestFailedError) as failed:
             run_ingest(database_url, row_id, settings)
@@ -271,7 +271,7 @@ def test_the_ingest_task_retries_then_parks(
         calls.append("draft")
         raise RuntimeError("the drafting step failed")
 
-    monkeypatch.setattr(answering, "draft_reply", drafting_is_broken)
+    monkeypatch.setattr(consultation_services, "draft_reply", drafting_is_broken)
     try:
         # apply() runs the task here; each retry runs again at once (no countdown when eager).
         assert ingest.apply(args=[row_id]).get() == "parked"

@@ -15,12 +15,12 @@ from sqlalchemy.engine import make_url
 
 from consultant.accounts.services import create_account
 from consultant.config import Settings
-from consultant.consultations import ingest
-from consultant.consultations.ingest import run_ingest, run_ingest_batch
 from consultant.consultations.models import ConsultationMessage, Draft
-from consultant.consultations.time_budget import MessageOverBudgetError
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
+from consultant.inbound import ingest
+from consultant.inbound.ingest import run_ingest, run_ingest_batch
+from consultant.inbound.models import InboundMessage
+from consultant.inbound.time_budget import MessageOverBudgetError
 from tests.attack_mail import ASKER, IDNA_ASKER_UNICODE, attack_mails
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes

@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from consultant.accounts.models import AccountEvent
 from consultant.accounts.services import create_account
 from consultant.config import Settings
-from consultant.consultations import answering
+from consultant.consultations import services as consultation_services
 from consultant.consultations.drafting import DraftReply, draft_reply
-from consultant.consultations.ingest import run_ingest_batch
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
+from consultant.inbound.ingest import run_ingest_batch
+from consultant.inbound.models import InboundMessage
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes
 
@@ -29,17 +29,17 @@ ASKER = "coder@clinic.example"
 _DYING_BATCH = """
 import os, signal, sys
 from consultant.config import Settings
-from consultant.consultations import answering
-from consultant.consultations.ingest import run_ingest_batch
+from consultant.consultations import services as consultation_services
+from consultant.inbound.ingest import run_ingest_batch
 
-real_draft_reply = answering.draft_reply
+real_draft_reply = consultation_services.draft_reply
 
 def draft_or_die(session, text, **kwargs):
     if "poison" in text:
         os.kill(os.getpid(), signal.SIGKILL)
     return real_draft_reply(session, text, **kwargs)
 
-answering.draft_reply = draft_or_die
+consultation_services.draft_reply = draft_or_die
 url, ids = sys.argv[1], [int(i) for i in sys.argv[2:]]
 run_ingest_batch(url, ids, Settings(database_url=url, secret_key="s", reply_from="c@localhost"))
 """
@@ -109,7 +109,7 @@ def test_one_failing_row_never_blocks_the_others(
             raise RuntimeError("drafting failed")
         return draft_reply(session, text, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(answering, "draft_reply", broken_for_one)
+    monkeypatch.setattr(consultation_services, "draft_reply", broken_for_one)
     done = run_ingest_batch(database_url, [ids[0], bad, *ids[1:]], _settings(database_url))
     assert [(f.inbound_id, f.parked, f.reason) for f in done.failures] == [
         (bad, False, "RuntimeError")

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from consultant.accounts.services import create_account
 from consultant.config import Settings
-from consultant.consultations import answering
-from consultant.consultations.ingest import MAX_ATTEMPTS, IngestFailedError, run_ingest
+from consultant.consultations import services as consultation_services
 from consultant.consultations.models import Consultation, Draft
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
+from consultant.inbound.ingest import MAX_ATTEMPTS, IngestFailedError, run_ingest
+from consultant.inbound.models import InboundMessage
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes
 
@@ -32,13 +32,13 @@ ASKER = "coder@clinic.example"
 _DYING_RUN = """
 import os, signal, sys
 from consultant.config import Settings
-from consultant.consultations import answering
-from consultant.consultations.ingest import run_ingest
+from consultant.consultations import services as consultation_services
+from consultant.inbound.ingest import run_ingest
 
 def die(*_args, **_kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
-answering.draft_reply = die
+consultation_services.draft_reply = die
 url, row_id = sys.argv[1], int(sys.argv[2])
 run_ingest(url, row_id, Settings(database_url=url, secret_key="s", reply_from="c@localhost"))
 """
@@ -73,7 +73,9 @@ def test_a_message_that_kills_its_worker_is_parked_after_three_deaths(
         assert (row.status, row.attempts) == ("ingesting", MAX_ATTEMPTS)
 
     drafted: list[str] = []
-    monkeypatch.setattr(answering, "draft_reply", lambda *_a, **_k: drafted.append("again"))
+    monkeypatch.setattr(
+        consultation_services, "draft_reply", lambda *_a, **_k: drafted.append("again")
+    )
     # The next delivery (a redelivered task, the sweeper) must not try a fourth time.
     with pytest.raises(IngestFailedError) as failed:
         run_ingest(database_url, row_id, _settings(database_url))

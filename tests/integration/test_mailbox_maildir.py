@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from consultant.cli import main
 from consultant.config import Settings
 from consultant.db import unit_of_work
+from consultant.inbound.models import InboundMessage
+from consultant.inbound.poll_loop import StopSignal, run_forever
+from consultant.inbound.poller import poll_once
 from consultant.mail.maildir_source import UIDLIST_NAME, MaildirSource
-from consultant.mail.models import InboundMessage
-from consultant.mail.poll_loop import StopSignal, run_forever
-from consultant.mail.poller import poll_once
 from consultant.mail.sources import source_from_url
 from tests.integration.conftest import RecordingQueue
 from tests.integration.test_mailbox_imap import make_mail

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from consultant.accounts.services import create_account
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
+from consultant.inbound.models import InboundMessage
 from consultant.mail.parsing import parse_message
 from tests.integration.pipeline_fixtures import ASKER, assert_exactly_once, sweep_until_all_done
 from tests.integration.pipeline_processes import (

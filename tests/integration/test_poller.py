@@ -14,11 +14,11 @@ import sqlalchemy as sa
 
 from consultant.config import Settings
 from consultant.db import unit_of_work
+from consultant.inbound.lease import MailboxLease
+from consultant.inbound.models import InboundMessage, MailboxState
+from consultant.inbound.poll_loop import StopSignal, run_forever
+from consultant.inbound.poller import poll_once
 from consultant.mail.imap_source import ImapSource
-from consultant.mail.lease import MailboxLease
-from consultant.mail.models import InboundMessage, MailboxState
-from consultant.mail.poll_loop import StopSignal, run_forever
-from consultant.mail.poller import poll_once
 from tests.conftest import POSTGRES_ADMIN_URL, drop_database, make_database
 from tests.integration.ledger_rows import RecordingQueue
 from tests.integration.test_mailbox_imap import make_mail
@@ -161,7 +161,7 @@ def test_uidvalidity_change_rescans_and_dedupes_by_content(
     dovecot.append(make_mail(2))
     source.open()
     try:
-        with caplog.at_level(logging.WARNING, logger="consultant.mail.poller"):
+        with caplog.at_level(logging.WARNING, logger="consultant.inbound.poller"):
             report = poll_once(database_url, source, settings, recording_queue)
     finally:
         source.close()

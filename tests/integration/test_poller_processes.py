@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage, PollerLease
+from consultant.inbound.models import InboundMessage, PollerLease
 from tests.integration.test_mailbox_imap import make_mail
 from tests.servers import DovecotServer
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from consultant.accounts.services import create_account
 from consultant.cli import main
 from consultant.config import Settings, get_settings
-from consultant.consultations.ingest import run_ingest
 from consultant.db import unit_of_work
+from consultant.inbound.ingest import run_ingest
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes
 from tests.integration.test_lookup import insert_test_facts

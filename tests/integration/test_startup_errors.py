@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from consultant.config import Settings
 from consultant.db import DatabaseUnavailable, check_database
-from consultant.mail.poll_loop import StopSignal, run_forever
+from consultant.inbound.poll_loop import StopSignal, run_forever
 from consultant.mail.sources import source_from_settings
 from consultant.migrations import check_schema
 from tests.databases import POSTGRES_ADMIN_URL, drop_database, make_database
@@ -248,7 +248,7 @@ def test_the_poller_logs_why_the_database_went_away_on_each_retry(
         args=(database_url, source, settings, queue),
         kwargs={"stop": stop, "backoff_seconds": (0.2, 0.5), "safety_poll_seconds": 1},
     )
-    caplog.set_level(logging.WARNING, logger="consultant.mail.poll_loop")
+    caplog.set_level(logging.WARNING, logger="consultant.inbound.poll_loop")
     poller.start()
     try:
         source.deliver(make_mail(1))

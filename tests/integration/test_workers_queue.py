@@ -14,7 +14,7 @@ import redis
 
 from consultant.config import Settings
 from consultant.db import enqueue_after_commit, unit_of_work
-from consultant.mail.models import InboundMessage
+from consultant.inbound.models import InboundMessage
 from tests.integration.ledger_rows import store_inbound
 from tests.integration.question_mail import question_bytes
 from tests.servers import RedisServer, free_port

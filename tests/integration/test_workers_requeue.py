@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import update
 
 from consultant.db import unit_of_work
-from consultant.mail.models import InboundMessage
-from consultant.mail.requeue import RequeueError, purge_raw_mail, requeue, sweep_stuck
+from consultant.inbound.models import InboundMessage
+from consultant.inbound.requeue import RequeueError, purge_raw_mail, requeue, sweep_stuck
 from tests.integration.ledger_rows import RecordingQueue, store_inbound
 
 

@@ -16,7 +16,7 @@ from consultant.codes.facts import (
     PtpEditFact,
 )
 from consultant.consultations.drafting import render_reply
-from consultant.consultations.drafting_facts import QuestionCodes, WrittenCode, build_facts
+from consultant.consultations.reply_facts import QuestionCodes, WrittenCode, build_facts
 
 PFS = "pfs-test"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from consultant.inbound.rules import InboundContext, run_inbound_chain
 from consultant.mail.charsets import decode_bytes, decode_header_text, python_codec
 from consultant.mail.html_text import html_to_text
 from consultant.mail.parsing import parse_message
-from consultant.mail.rules import InboundContext, run_inbound_chain
 
 EML_DIR = Path(__file__).resolve().parents[1] / "data" / "eml"
 

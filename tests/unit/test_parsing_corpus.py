@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from consultant.inbound.rules import INBOUND_CHAIN, InboundContext, run_inbound_chain
 from consultant.mail.parsing import parse_message
-from consultant.mail.rules import INBOUND_CHAIN, InboundContext, run_inbound_chain
 
 DISPOSITIONS = {"accepted", *(disposition for _, disposition in INBOUND_CHAIN)}
 

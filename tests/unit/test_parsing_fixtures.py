@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from consultant.inbound.rules import InboundContext, run_inbound_chain
 from consultant.mail.parsing import parse_message
-from consultant.mail.rules import InboundContext, run_inbound_chain
 
 EML_DIR = Path(__file__).resolve().parents[1] / "data" / "eml"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((EML_DIR / "expected.json").read_text("utf-8"))

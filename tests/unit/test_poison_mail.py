@@ -13,11 +13,11 @@ import time
 
 import pytest
 
-from consultant.consultations.time_budget import MessageOverBudgetError, time_budget
+from consultant.inbound.rules import InboundContext, run_inbound_chain
+from consultant.inbound.time_budget import MessageOverBudgetError, time_budget
 from consultant.mail.addresses import normalise_address
 from consultant.mail.charsets import decode_bytes, decode_header_text, python_codec
 from consultant.mail.parsing import parse_message
-from consultant.mail.rules import InboundContext, run_inbound_chain
 
 POISON_CHARSETS = ("unicode_escape", "raw_unicode_escape", "utf-7", "UTF-7", "idna", "punycode")
 

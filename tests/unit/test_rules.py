@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from consultant.mail.parsing import parse_message
-from consultant.mail.rules import (
+from consultant.inbound.rules import (
     INBOUND_CHAIN,
     AutoReply,
     Bounce,
@@ -18,6 +17,7 @@ from consultant.mail.rules import (
     UnknownSender,
     run_inbound_chain,
 )
+from consultant.mail.parsing import parse_message
 
 OURS = "consultant@example.org"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from consultant.mail.threading import (
+from consultant.mail.message_ids import (
     consultation_id_from_message_ids,
     consultation_id_from_reply_address,
     consultation_id_from_subject,

@@ -20,8 +20,8 @@ import uuid
 from sqlalchemy import Table, delete, or_, update
 
 from consultant.db import unit_of_work
-from consultant.mail.ledger import database_now, insert_ignoring_conflict
-from consultant.mail.models import PollerLease
+from consultant.inbound.models import PollerLease
+from consultant.inbound.store import database_now, insert_ignoring_conflict
 
 
 def new_holder_id() -> str:

@@ -12,12 +12,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from consultant.consultations.models import Consultation, ConsultationMessage
-from consultant.mail.parsing import ParsedMessage
-from consultant.mail.threading import (
+from consultant.mail.message_ids import (
     consultation_id_from_message_ids,
     consultation_id_from_reply_address,
     consultation_id_from_subject,
 )
+from consultant.mail.parsing import ParsedMessage
 
 
 def find_consultation(session: Session, parsed: ParsedMessage, secret: str) -> Consultation | None:

@@ -20,24 +20,24 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from consultant.accounts.senders import KnownAccount
 from consultant.accounts.services import CONSULTATION_FOLLOW_UP
 from consultant.config import Settings
-from consultant.consultations.claiming import ClaimedRow
 from consultant.consultations.drafting import CodeData, DraftReply, draft_reply
+from consultant.consultations.matching import find_consultation
 from consultant.consultations.models import (
     DraftKind,
     DraftStatus,
 )
-from consultant.consultations.senders import KnownAccount
-from consultant.consultations.thread_writes import (
+from consultant.consultations.new_rows import (
     CONSULTATIONS,
     DRAFTS,
     MESSAGES,
     add_message_and_draft,
     write_new_thread,
 )
-from consultant.consultations.threading_lookup import find_consultation
-from consultant.mail.models import Disposition
+from consultant.inbound.claims import ClaimedRow
+from consultant.inbound.models import Disposition
 from consultant.mail.parsing import ParsedMessage
 
 # Plain Core statements, built once: these rows need nothing the ORM adds

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from consultant.accounts.senders import KnownAccount, SenderAccounts
 from consultant.config import Settings
-from consultant.consultations.answering import AnswerPlan, plan_answer
-from consultant.consultations.claiming import ClaimedRow, accepted_elsewhere
 from consultant.consultations.drafting import CodeData, load_code_data
-from consultant.consultations.senders import KnownAccount, SenderAccounts
+from consultant.consultations.services import AnswerPlan, plan_answer
+from consultant.inbound.claims import ClaimedRow, accepted_elsewhere
+from consultant.inbound.rules import ACCEPTED, ChainResult, InboundContext, run_inbound_chain
 from consultant.mail.parsing import ParsedMessage, parse_message
-from consultant.mail.rules import ACCEPTED, ChainResult, InboundContext, run_inbound_chain
 
 
 @dataclass
@@ -53,12 +53,12 @@ def rule_chain(
 ) -> ChainResult:
     """The inbound rules' verdict on a row."""
     context = InboundContext(
-        our_address=settings.reply_from,
+        our_address=settings.reply_address,
         raw_size=row.size,
         max_bytes=settings.max_message_bytes,
         is_duplicate=is_duplicate,
         is_known_sender=account is not None,
-        loop_marker=settings.reply_from,
+        loop_marker=settings.reply_address,
     )
     # For mail over the cap the rules see the headers, so an oversized bounce or
     # newsletter is still told apart from a person's question.

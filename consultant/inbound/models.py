@@ -42,7 +42,7 @@ class InboundStatus(enum.StrEnum):
 class Disposition(enum.StrEnum):
     """Values of :attr:`InboundMessage.disposition`: what ingest decided a message is.
 
-    The rule chain's dispositions (``consultant.mail.rules``) and the two for
+    The rule chain's dispositions (``consultant.inbound.rules``) and the two for
     mail that became part of a consultation.
     """
 

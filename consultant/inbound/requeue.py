@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consultant.db import TaskQueue, enqueue_after_commit
-from consultant.mail.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.models import Disposition, InboundMessage, InboundStatus
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)

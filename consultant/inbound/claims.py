@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import BindParameter, Table, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
-from consultant.mail.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.models import Disposition, InboundMessage, InboundStatus
 
 #: After this many runs (failed or died) a row is parked for an operator (``consultant requeue``).
 MAX_ATTEMPTS = 3

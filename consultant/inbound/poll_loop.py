@@ -16,8 +16,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultant.config import Settings
 from consultant.db import TaskQueue, describe_database_error
-from consultant.mail.lease import MailboxLease
-from consultant.mail.poller import poll_once
+from consultant.inbound.lease import MailboxLease
+from consultant.inbound.poller import poll_once
 from consultant.mail.sources import MailboxError, MailboxSource, MailboxUnavailable
 
 log = logging.getLogger(__name__)

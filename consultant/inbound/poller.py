@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from consultant.config import Settings
 from consultant.db import TaskQueue, enqueue_after_commit, unit_of_work
-from consultant.mail.ledger import (
+from consultant.inbound.store import (
     FetchedMessage,
     load_mailbox_state,
     record_inbound,

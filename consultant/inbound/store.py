@@ -17,7 +17,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from consultant.mail.models import InboundMessage, InboundStatus, MailboxState
+from consultant.inbound.models import InboundMessage, InboundStatus, MailboxState
 
 
 def insert_ignoring_conflict(

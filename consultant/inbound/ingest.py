@@ -4,7 +4,7 @@
 :func:`run_ingest` with one). Each row gets its own transactions, so one bad
 email never blocks the others:
 
-1. the claim (:mod:`consultant.consultations.claiming`) counts the attempt and
+1. the claim (:mod:`consultant.inbound.claims`) counts the attempt and
    is committed before any work, so a run killed outright still counts, and a
    row that killed its worker three times is parked instead of retried;
 2. the work: the status guard locks the row (a second run of the same row
@@ -17,7 +17,7 @@ email never blocks the others:
 Every transaction is a :func:`consultant.db.unit_of_work`, the one mechanism;
 a batch reads the code knowledge once and remembers the accounts it found.
 Reading and drafting (CPU) happen before the write transaction, within the
-message's time budget (:mod:`consultant.consultations.reading`). Unique keys
+message's time budget (:mod:`consultant.inbound.reading`). Unique keys
 back up the status guard. Nothing here sends mail, and nothing
 logs mail content: ids, dispositions and exception class names only.
 """
@@ -34,20 +34,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultant.config import Settings, get_settings
-from consultant.consultations.answering import AnswerPlan, answer_question
-from consultant.consultations.claiming import (
+from consultant.consultations.drafting import load_code_data
+from consultant.consultations.notice_drafts import draft_invitation, draft_too_large
+from consultant.consultations.services import AnswerPlan, answer_question
+from consultant.db import unit_of_work
+from consultant.inbound.claims import (
     MAX_ATTEMPTS,
     Claim,
     ClaimedRow,
     claim,
     lock_claimed,
 )
-from consultant.consultations.drafting import load_code_data
-from consultant.consultations.notice_drafts import draft_invitation, draft_too_large
-from consultant.consultations.reading import BatchState, Reading, read_row, rule_chain
-from consultant.consultations.time_budget import MessageOverBudgetError, time_budget
-from consultant.db import unit_of_work
-from consultant.mail.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.reading import BatchState, Reading, read_row, rule_chain
+from consultant.inbound.time_budget import MessageOverBudgetError, time_budget
 
 logger = logging.getLogger(__name__)
 
