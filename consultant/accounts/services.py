@@ -1,4 +1,4 @@
-"""Account use cases: create an account, find the account of a sender, append an event.
+"""Account use cases: create an account, find the account a sender's address belongs to.
 
 Services take a session and add/flush; the caller's unit of work commits.
 """
@@ -8,18 +8,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from consultant.accounts.models import Account, AccountAddress, AccountEvent
+from consultant.accounts.events import ACCOUNT_CREATED, append_events
+from consultant.accounts.models import Account, AccountAddress
 from consultant.mail.addresses import normalise_address as normalise_address  # re-exported
-
-# Event tags: "account:<object>:<what happened>", one place so they stay consistent.
-ACCOUNT_CREATED = "account:account:created"
-CONSULTATION_CREATED = "account:consultation:created"
-CONSULTATION_FOLLOW_UP = "account:consultation:follow_up"
-DRAFT_CREATED = "account:draft:created"
 
 # scrypt cost: n=2**14, r=8 uses 16 MiB and about 50 ms, the level OWASP lists for scrypt.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
@@ -81,17 +78,6 @@ def create_account(
     return account
 
 
-def account_for_address(session: Session, address: str | None) -> Account | None:
-    """The account that owns ``address``, or None for an unknown sender."""
-    if not address:
-        return None
-    return session.scalar(
-        select(Account)
-        .join(AccountAddress, AccountAddress.account_id == Account.id)
-        .where(AccountAddress.address == normalise_address(address))
-    )
-
-
 def record_event(
     session: Session,
     account_id: int,
@@ -99,10 +85,56 @@ def record_event(
     *,
     consultation_id: int | None = None,
     **ids: int,
-) -> AccountEvent:
+) -> None:
     """Append one event to an account's history (ids only, never mail text)."""
-    event = AccountEvent(
-        account_id=account_id, tag=tag, consultation_id=consultation_id, additional=dict(ids)
-    )
-    session.add(event)
-    return event
+    session.flush()  # the account row must exist before its event
+    append_events(session.connection(), account_id, [(tag, ids)], consultation_id=consultation_id)
+
+
+# --- who sent a message -----------------------------------------------------------------
+# The one sender lookup. A batch of ingests (one Celery task) usually holds many
+# messages from the same few people, so an account found is remembered for the
+# rest of the batch, which lasts well under a second. An address not found is
+# asked again each time: an account created a moment ago must not be missed.
+
+
+@dataclass(frozen=True)
+class KnownAccount:
+    """The account of a known sender: its id, and the name a reply greets."""
+
+    id: int
+    name: str | None
+
+
+_ACCOUNT_OF = (
+    select(Account.__table__.c.id, Account.__table__.c.name)
+    .join(AccountAddress.__table__, AccountAddress.__table__.c.account_id == Account.__table__.c.id)
+    .where(AccountAddress.__table__.c.address == bindparam("address"))
+)
+
+
+def account_of(connection: Connection, address: str | None) -> KnownAccount | None:
+    """The account that owns ``address``, or None for an unknown sender."""
+    if not address:
+        return None
+    found = connection.execute(_ACCOUNT_OF, {"address": normalise_address(address)}).one_or_none()
+    return None if found is None else KnownAccount(int(found.id), found.name)
+
+
+@dataclass
+class SenderAccounts:
+    """Accounts found during one batch, by normalised address."""
+
+    found: dict[str, KnownAccount] = field(default_factory=dict)
+
+    def account_of(self, connection: Connection, address: str | None) -> KnownAccount | None:
+        """The account of ``address``: remembered if found before in this batch."""
+        if not address:
+            return None
+        key = normalise_address(address)
+        known = self.found.get(key)
+        if known is None:
+            known = account_of(connection, key)
+            if known is not None:
+                self.found[key] = known
+        return known

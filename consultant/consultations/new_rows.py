@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
 
-from consultant.accounts.models import AccountEvent
-from consultant.accounts.services import CONSULTATION_CREATED, DRAFT_CREATED
+from consultant.accounts.events import CONSULTATION_CREATED, DRAFT_CREATED, append_events
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 
 
@@ -26,11 +25,10 @@ def _table(model: type[Any]) -> Table:
 
 # The tables a new thread and a follow-up (answering) both write.
 CONSULTATIONS, MESSAGES = _table(Consultation), _table(ConsultationMessage)
-DRAFTS, EVENTS = _table(Draft), _table(AccountEvent)
+DRAFTS = _table(Draft)
 _NEW_CONSULTATION = insert(CONSULTATIONS).returning(CONSULTATIONS.c.id)
 _NEW_MESSAGE = insert(MESSAGES)
 _NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
-_NEW_EVENT = insert(EVENTS)
 
 
 def write_new_thread(
@@ -71,27 +69,15 @@ def add_message_and_draft(
     """Insert a message and its draft into a consultation, and the account's two events.
 
     ``thread_event`` says what the message did to the thread (created it, or
-    followed up). The events hold ids only, as accounts.services.record_event
-    writes them. Returns the new draft's id.
+    followed up). The events hold ids only. Returns the new draft's id.
     """
     connection.execute(_NEW_MESSAGE, {**message, "consultation_id": consultation_id})
     inserted = connection.execute(_NEW_DRAFT, {**draft, "consultation_id": consultation_id})
     draft_id = int(inserted.scalar_one())
     if account_id is not None:
         events = [
-            (thread_event, {"inbound_id": message["inbound_message_id"]}),
+            (thread_event, {"inbound_id": int(message["inbound_message_id"])}),
             (DRAFT_CREATED, {"draft_id": draft_id}),
         ]
-        connection.execute(
-            _NEW_EVENT,
-            [
-                {
-                    "account_id": account_id,
-                    "tag": tag,
-                    "consultation_id": consultation_id,
-                    "additional": additional,
-                }
-                for tag, additional in events
-            ],
-        )
+        append_events(connection, account_id, events, consultation_id=consultation_id)
     return draft_id

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from consultant.accounts.senders import KnownAccount
-from consultant.accounts.services import CONSULTATION_FOLLOW_UP
+from consultant.accounts.events import CONSULTATION_FOLLOW_UP
+from consultant.accounts.services import KnownAccount
 from consultant.config import Settings
 from consultant.consultations.drafting import CodeData, DraftReply, draft_reply
 from consultant.consultations.matching import find_consultation

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from consultant.accounts.senders import KnownAccount, SenderAccounts
+from consultant.accounts.services import KnownAccount, SenderAccounts
 from consultant.config import Settings
 from consultant.consultations.drafting import CodeData, load_code_data
 from consultant.consultations.services import AnswerPlan, plan_answer

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from consultant.accounts.models import AccountEvent
+from consultant.accounts.events import ACCOUNT_CREATED
+from consultant.accounts.models import Account, AccountEvent
 from consultant.accounts.services import (
-    ACCOUNT_CREATED,
     AccountExistsError,
-    account_for_address,
+    account_of,
     create_account,
     verify_password,
 )
@@ -49,13 +49,14 @@ def test_accounts_create_makes_a_known_sender(database_url: str, cli_env: CliRun
     assert created["email"] == "coder@example.com"
 
     with unit_of_work(database_url) as session:
-        account = account_for_address(session, "CODER@example.com")
-        assert account is not None and account.id == created["id"] and account.name == "Pat"
+        known = account_of(session.connection(), "CODER@example.com")
+        assert known is not None and known.id == created["id"] and known.name == "Pat"
+        account = session.get_one(Account, known.id)
         assert account.password_hash and verify_password(
             "correct horse battery", account.password_hash
         )
         assert not verify_password("wrong", account.password_hash)
-        assert account_for_address(session, "someone@else.example") is None
+        assert account_of(session.connection(), "someone@else.example") is None
         tags = session.scalars(
             select(AccountEvent.tag).where(AccountEvent.account_id == account.id)
         )
