@@ -160,9 +160,17 @@ def build_empty_facts(question: QuestionCodes) -> dict[str, Any]:
 
 
 def render_reply(
-    facts: dict[str, Any], *, question_text: str, subject: str, greeting_name: str | None = None
+    facts: dict[str, Any],
+    *,
+    question_text: str,
+    subject: str,
+    greeting_name: str | None = None,
+    reviewed: bool = False,
 ) -> DraftReply:
-    """Render the answer (or, with no code, the clarification request) from stored facts."""
+    """Render the answer (or, with no code, the clarification request) from stored facts.
+
+    ``reviewed``: see :func:`render_email`.
+    """
     template = ANSWER if facts["codes"] else CLARIFICATION
     lines = question_text.strip().splitlines()
     context = {
@@ -173,12 +181,20 @@ def render_reply(
         "question_lines": lines[:QUOTED_LINES],
         "question_cut": len(lines) > QUOTED_LINES,
     }
-    subject_line, text, html = render_email(template, context)
+    subject_line, text, html = render_email(template, context, reviewed=reviewed)
     return DraftReply(subject=subject_line, text=text, html=html, template=template, facts=facts)
 
 
-def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """The subject, text and HTML parts of ``templates/email/<template>/``."""
+def render_email(
+    template: str, context: dict[str, Any], *, reviewed: bool = False
+) -> tuple[str, str, str]:
+    """The subject, text and HTML parts of ``templates/email/<template>/``.
+
+    Only mail being sent after a certified coder approved it says that a coder
+    reviewed it (``reviewed=True``); a preview (``consultant draft``) and a draft
+    stored for review never do, since nobody has reviewed them yet.
+    """
+    context = {**context, "reviewed": reviewed}
     rendered_subject = _template(f"{template}/subject.txt").render(context)
     # One line whatever the template does: a subject must never inject a header.
     subject = _LINE_BREAKS.sub("", rendered_subject).strip()

@@ -16,11 +16,18 @@ import pytest
 
 from consultant.codes.models import DataRelease, Descriptor
 from consultant.codes.sample_data import load_sample_data
-from consultant.consultations.drafting import DraftReply, draft_reply, reply_subject
+from consultant.consultations.drafting import (
+    DraftReply,
+    draft_reply,
+    render_email,
+    render_reply,
+    reply_subject,
+)
 from consultant.db import unit_of_work
 from tests.integration.test_lookup import insert_test_facts
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "drafting"
+REVIEWED = "A certified coder reviewed this reply before it was sent."
 
 CASES = {
     "add_on_with_primary": "Hi, for the second level can we bill 63057 along with 63056?",
@@ -77,7 +84,8 @@ def test_golden_reply(facts_url: str, case: str) -> None:
         golden.write_text(_golden_text(reply))
     assert _golden_text(reply) == golden.read_text()
     assert _words_of_html(reply.html) == _words_of_text(reply.text)
-    assert "A certified coder reviewed this reply before it was sent." in reply.text
+    # Nobody has reviewed a draft yet: only what is sent after approval says so.
+    assert REVIEWED not in reply.text and REVIEWED not in reply.html
 
 
 def test_add_on_alone_facts_in_the_json_shape(facts_url: str) -> None:
@@ -147,6 +155,37 @@ def test_everything_from_the_question_is_escaped_in_html(facts_url: str) -> None
     assert "<i>" not in reply.html
     assert reply.subject == "Re: <i>Help</i>"
     assert _words_of_html(reply.html) == _words_of_text(reply.text)
+
+
+@pytest.mark.parametrize("case", ["add_on_with_primary", "no_code"])
+def test_only_a_reply_rendered_for_sending_says_a_coder_reviewed_it(
+    facts_url: str, case: str
+) -> None:
+    draft = _draft(facts_url, CASES[case])
+    sent = render_reply(
+        draft.facts, question_text=CASES[case], subject="Coding question", reviewed=True
+    )
+    assert REVIEWED not in draft.text and REVIEWED not in draft.html
+    assert REVIEWED in sent.text and REVIEWED in sent.html
+    # The sentence is all that differs.
+    assert sent.text.replace(f"{REVIEWED}\n", "").replace("\n\n\n", "\n\n") == draft.text
+    assert _words_of_html(sent.html) == _words_of_text(sent.text)
+
+
+@pytest.mark.parametrize(
+    ("template", "context"),
+    [
+        ("too-large", {"original_subject": "s", "size_mb": "9.0", "limit_mb": "5"}),
+        ("invitation", {"original_subject": "s", "address": "who@example.com"}),
+    ],
+)
+def test_notices_say_a_coder_reviewed_them_only_when_sent(
+    template: str, context: dict[str, str]
+) -> None:
+    _, text, page = render_email(template, context)
+    assert REVIEWED not in text and REVIEWED not in page
+    _, text, page = render_email(template, context, reviewed=True)
+    assert REVIEWED in text and REVIEWED in page
 
 
 def test_no_code_asks_for_clarification_and_uses_no_release(facts_url: str) -> None:

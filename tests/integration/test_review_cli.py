@@ -107,3 +107,14 @@ def test_plain_listings_have_a_header_row(draft_id: int) -> None:
     header, *rows = releases.output.splitlines()
     assert header.split() == ["KIND", "NAME", "EFFECTIVE", "ROWS"]
     assert len(rows) == 6 and any("ncci-ptp-practitioner-2024-07-01" in r for r in rows)
+
+
+def test_neither_a_preview_nor_a_stored_draft_says_a_coder_reviewed_it(draft_id: int) -> None:
+    reviewed = "certified coder reviewed"
+    runner = CliRunner()
+    stored = json.loads(runner.invoke(main, ["review", "show", str(draft_id), "--json"]).output)
+    assert reviewed not in stored["body_text"] and reviewed not in stored["body_html"]
+    for option in ([], ["--html"]):
+        preview = runner.invoke(main, ["draft", *option], input=QUESTION)
+        assert preview.exit_code == 0, preview.output
+        assert "63047" in preview.output and reviewed not in preview.output
