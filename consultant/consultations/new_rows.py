@@ -31,6 +31,11 @@ _NEW_MESSAGE = insert(MESSAGES)
 _NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
 
 
+def insert_draft(connection: Connection, values: dict[str, Any]) -> int:
+    """Insert one draft (every kind is written here); its id."""
+    return int(connection.execute(_NEW_DRAFT, values).scalar_one())
+
+
 def write_new_thread(
     connection: Connection,
     *,
@@ -72,8 +77,7 @@ def add_message_and_draft(
     followed up). The events hold ids only. Returns the new draft's id.
     """
     connection.execute(_NEW_MESSAGE, {**message, "consultation_id": consultation_id})
-    inserted = connection.execute(_NEW_DRAFT, {**draft, "consultation_id": consultation_id})
-    draft_id = int(inserted.scalar_one())
+    draft_id = insert_draft(connection, {**draft, "consultation_id": consultation_id})
     if account_id is not None:
         events = [
             (thread_event, {"inbound_id": int(message["inbound_message_id"])}),

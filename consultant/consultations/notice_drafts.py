@@ -8,6 +8,7 @@ builds the context.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy import text as sql_text
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from consultant.consultations.drafting import original_subject, render_email
 from consultant.consultations.models import Draft, DraftKind, DraftStatus
+from consultant.consultations.new_rows import insert_draft
 
 #: An unknown sender gets at most one invitation draft in this period.
 INVITATION_PERIOD = dt.timedelta(days=7)
@@ -28,27 +30,26 @@ def _pending_draft(
     to_address: str,
     context: dict[str, object],
     facts: dict[str, object],
-) -> Draft:
-    """A pending draft of ``kind``, rendered from ``templates/email/<template>/``."""
+) -> int:
+    """A pending draft of ``kind``, rendered from ``templates/email/<template>/``; its id."""
     subject_line, text, html = render_email(template, context)
-    draft = Draft(
-        inbound_message_id=inbound_id,
-        kind=kind.value,
-        status=DraftStatus.PENDING.value,
-        to_address=to_address,
-        subject=subject_line,
-        body_text=text,
-        body_html=html,
-        template=template,
-        facts=facts,
-    )
-    session.add(draft)
-    return draft
+    values: dict[str, Any] = {
+        "inbound_message_id": inbound_id,
+        "kind": kind.value,
+        "status": DraftStatus.PENDING.value,
+        "to_address": to_address,
+        "subject": subject_line,
+        "body_text": text,
+        "body_html": html,
+        "template": template,
+        "facts": facts,
+    }
+    return insert_draft(session.connection(), values)
 
 
 def draft_too_large(
     session: Session, inbound_id: int, to_address: str, subject: str | None, size: int, limit: int
-) -> Draft:
+) -> int:
     """A pending draft asking the sender to send the question again, smaller."""
     context: dict[str, object] = {
         "original_subject": original_subject(subject, default="your message"),
@@ -78,7 +79,7 @@ def invited_recently(session: Session, address: str, now: dt.datetime) -> bool:
 
 def draft_invitation(
     session: Session, inbound_id: int, to_address: str, subject: str | None
-) -> Draft | None:
+) -> int | None:
     """A pending invitation draft for an unknown sender, unless one was drafted this week."""
     if session.get_bind().dialect.name == "postgresql":
         # Two questions from one stranger ingested at once must not both invite:

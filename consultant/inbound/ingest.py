@@ -249,7 +249,7 @@ def _act_on(
         return IngestOutcome(row.id, disposition)  # nobody to write to, or not a person
     subject = envelope.subject if envelope is not None else None
     invite = settings.unknown_sender_policy == "invite"
-    draft = None
+    draft: int | None = None
     if disposition == Disposition.TOO_LARGE and "unknown_sender" not in fired:
         draft = draft_too_large(
             session, row.id, sender, subject, row.size, settings.max_message_bytes
@@ -257,9 +257,7 @@ def _act_on(
     unknown = "unknown_sender" in fired
     if draft is None and unknown and invite and disposition in _INVITED_ON:
         draft = draft_invitation(session, row.id, sender, subject)
-    if draft is not None:
-        session.flush()
-    return IngestOutcome(row.id, disposition, None, draft.id if draft is not None else None)
+    return IngestOutcome(row.id, disposition, None, draft)
 
 
 def _record_failure(database_url: str, inbound_id: int, exc: BaseException) -> IngestFailedError:
