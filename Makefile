@@ -24,12 +24,12 @@ install: $(STAMP)
 run: install
 	@echo "==> upgrading the embedded database under var/"
 	@$(BIN)/consultant db upgrade
-	@echo "==> loading the bundled sample code data (only into an empty database)"
+	@echo "==> loading the bundled sample code data (all of it into an empty database; next to imported CMS data, its plain summaries only)"
 	@$(BIN)/consultant codes load-sample
 	@echo "==> demo account coder@localhost: try  echo 'Can 63057 be billed with 63056?' | consultant ask --from coder@localhost"
 	@$(BIN)/consultant accounts create coder@localhost --name "Demo coder" >/dev/null 2>&1 || true
 	@echo "==> starting the processes of the Procfile (Ctrl-C stops them)"
-	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile $$(grep -v '^release:' Procfile | grep -o '^[a-z]*' | tr '\n' ' ')
+	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile $$(grep -oE '^[a-z]+:' Procfile | tr -d ':' | grep -vx release | tr '\n' ' ')
 
 services:
 	@bash .ci/services
