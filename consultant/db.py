@@ -9,17 +9,18 @@ one mechanism for it, so a rolled-back transaction never leaves a task behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy import create_engine as sa_create_engine
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -151,13 +152,23 @@ def _drop_after_commit(session: Session) -> None:
 
 
 @contextmanager
-def unit_of_work(url: str | None = None) -> Iterator[Session]:
-    """One transaction: commit when the block ends, roll back if it raises."""
-    if url is None:
-        from consultant.config import get_settings
+def unit_of_work(
+    url: str | None = None, *, connection: Connection | None = None
+) -> Iterator[Session]:
+    """One transaction: commit when the block ends, roll back if it raises.
 
-        url = get_settings().resolved_database_url
-    session = session_factory(url)()
+    ``connection``: run it on this open connection instead of one from the
+    pool, for a loop of many short transactions (a batch of ingests) that
+    would otherwise pay a checkout, or on SQLite a new connection, each time.
+    """
+    if connection is not None:
+        session = Session(bind=connection, expire_on_commit=False)
+    else:
+        if url is None:
+            from consultant.config import get_settings
+
+            url = get_settings().resolved_database_url
+        session = session_factory(url)()
     try:
         yield session
         session.commit()
@@ -166,6 +177,38 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class SharedConnection:
+    """One open connection for a loop of short units of work, replaced after a failure.
+
+    Each :meth:`unit_of_work` is an ordinary :func:`unit_of_work` on it; a loop
+    of many (a batch of ingests) saves a pool checkout and its ping each time,
+    and on SQLite a new connection with its PRAGMAs.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> SharedConnection:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.discard()
+
+    def unit_of_work(self) -> AbstractContextManager[Session]:
+        """A transaction on the shared connection (opened on first use)."""
+        if self._connection is None:
+            self._connection = engine_for(self.database_url).connect()
+        return unit_of_work(connection=self._connection)
+
+    def discard(self) -> None:
+        """Drop the connection (a failure may have broken it); the next use opens another."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing more to do
+                self._connection.close()
+            self._connection = None
 
 
 # --- Is the database usable? (each process asks at start; the CLI when a command fails) ---
