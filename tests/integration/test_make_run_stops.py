@@ -8,6 +8,7 @@ status 0, leaving nothing running: no SIGKILL, no shell or pool child behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -39,6 +40,21 @@ def _running_in_groups(groups: set[int]) -> list[str]:
         if int(pgrp) in groups and state != "Z":
             left.append(f"{entry.name} ({state}): {stat.split(')')[0]})")
     return left
+
+
+def _stop_everything(honcho: subprocess.Popen[bytes], log: str) -> None:
+    """After a failure too: honcho and every process group it started (each its own session)."""
+    if honcho.poll() is None:
+        honcho.terminate()  # honcho stops its processes, then SIGKILLs what is left
+        try:
+            honcho.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(honcho.pid, signal.SIGKILL)
+            honcho.wait()
+    groups = {int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", log)}
+    for entry in _running_in_groups(groups):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(entry.split()[0]), signal.SIGKILL)
 
 
 def test_ctrl_c_stops_every_procfile_process_cleanly_within_honchos_kill_wait(
@@ -94,9 +110,7 @@ def test_ctrl_c_stops_every_procfile_process_cleanly_within_honchos_kill_wait(
         honcho.wait(timeout=60)
         took = time.monotonic() - pressed
     finally:
-        if honcho.poll() is None:
-            os.killpg(honcho.pid, signal.SIGKILL)
-            honcho.wait()
+        _stop_everything(honcho, log_text())
 
     shown = f"stopped in {took:.1f} s\n{log_text()[-4000:]}"
     assert "SIGKILL" not in log_text(), shown
