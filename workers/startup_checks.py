@@ -33,7 +33,11 @@ CONFIGURATION_EXIT = 2
 def check_database_or_exit() -> None:
     """Check the configured database; on a problem write one line to stderr and exit 2."""
     try:
-        check_schema(get_settings().resolved_database_url)
+        settings = get_settings()
+        # Every message the worker drafts compares against our address (the loop
+        # rule): a bad CONSULTANT_REPLY_FROM would park them all, so stop now.
+        settings.reply_address  # noqa: B018 - read for its check
+        check_schema(settings.resolved_database_url)
     except (DatabaseUnavailable, SettingsError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         sys.stderr.flush()

@@ -197,6 +197,17 @@ def test_a_bad_setting_stops_worker_and_beat_in_one_line(program: str, tmp_path:
     assert_one_line_exit_2(result, "a database URL must start with one of sqlite://, postgresql://")
 
 
+def test_a_bad_reply_address_stops_the_worker_before_it_parks_every_message(
+    tmp_path: Path,
+) -> None:
+    env = environ(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path)
+    env["CONSULTANT_REPLY_FROM"] = "not an address"
+    result = run(celery_argv("worker"), env)
+    shown = result.stdout + result.stderr
+    assert result.returncode == 2 and "Traceback" not in shown, shown
+    assert "CONSULTANT_REPLY_FROM" in result.stderr and "ready" not in shown.lower()
+
+
 def test_check_database_names_no_password_and_creates_no_sqlite_file(tmp_path: Path) -> None:
     missing = tmp_path / "sub" / "missing.sqlite3"
     with pytest.raises(DatabaseUnavailable) as caught:
