@@ -7,13 +7,16 @@ cannot be used, into one line naming the setting (exit 2), never a traceback.
 
 from __future__ import annotations
 
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from sqlalchemy.exc import DBAPIError
 
-from consultant.config import Settings, SettingsError, get_settings
+from consultant.accounts import commands as accounts_commands
+from consultant.codes import commands as codes_commands
+from consultant.command_exits import CONFIGURATION_EXIT, fail, settings_or_exit
+from consultant.config import SettingsError, get_settings
+from consultant.consultations import commands as consultations_commands
 from consultant.db import (
     DATABASE_SETTING,
     DatabaseUnavailable,
@@ -21,24 +24,11 @@ from consultant.db import (
     connection_failure_reason,
     is_connection_failure,
 )
+from consultant.extraction import commands as extraction_commands
+from consultant.inbound import commands as inbound_commands
+from consultant.review import commands as review_commands
 
-#: The exit status of a command stopped by its configuration (a setting, the database).
-CONFIGURATION_EXIT = 2
-
-
-def settings_or_exit() -> Settings:
-    """The validated settings, or exit 2 with a message naming the bad variable."""
-    try:
-        return get_settings()
-    except SettingsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(CONFIGURATION_EXIT)
-
-
-def fail(message: object, status: int = CONFIGURATION_EXIT) -> NoReturn:
-    """Print ``error: MESSAGE`` (one line) on stderr and exit with ``status``."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
+__all__ = ["CONFIGURATION_EXIT", "fail", "main", "settings_or_exit"]
 
 
 def database_problem(exc: DBAPIError, *, require_schema: bool = True) -> DatabaseUnavailable | None:
@@ -119,28 +109,15 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _register_domain_commands() -> None:
-    # Imported here so `consultant --help` works even if one domain fails to import.
-    import importlib
-
-    for module_name in (
-        "consultant.codes.commands",
-        "consultant.codes.lookup_cli",
-        "consultant.consultations.draft_cli",
-        "consultant.extraction.commands",
-        "consultant.consultations.commands",
-        "consultant.mail.commands",
-        "consultant.accounts.commands",
-        "consultant.review.commands",
-        "consultant.operations_commands",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # that domain has no commands yet
-            raise
-        module.register(main)
-
-
-_register_domain_commands()
+# Each package's commands, registered explicitly: a missing module is an error,
+# never a silently absent command. They import their heavy dependencies inside
+# each command, so `consultant --help` stays fast.
+for _commands in (
+    accounts_commands,
+    codes_commands,
+    consultations_commands,
+    extraction_commands,
+    inbound_commands,
+    review_commands,
+):
+    _commands.register(main)

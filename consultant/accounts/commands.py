@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from consultant.cli import settings_or_exit
+from consultant.command_exits import settings_or_exit
 
 
 def register(main: click.Group) -> None:

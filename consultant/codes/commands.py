@@ -1,15 +1,15 @@
-"""``consultant codes ...``: import code data, load the bundled sample, list releases."""
+"""``consultant codes ...`` (import code data, the bundled sample, releases) and ``lookup``."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from consultant.cli import CONFIGURATION_EXIT, fail, settings_or_exit
 from consultant.codes.importers import (
     ImportFileError,
     ImportResult,
@@ -20,6 +20,7 @@ from consultant.codes.importers import (
 from consultant.codes.importers.loader import FewerRowsError, previous_release, remove_release
 from consultant.codes.importers.sources import os_reason
 from consultant.codes.models import DataRelease, ReleaseKind
+from consultant.command_exits import CONFIGURATION_EXIT, fail, settings_or_exit
 from consultant.db import unit_of_work
 
 KIND_CHOICES = [kind.value for kind in ReleaseKind]
@@ -28,8 +29,9 @@ DATA_EXIT = 1
 
 
 def register(main: click.Group) -> None:
-    """Add the ``codes`` group to the command line."""
+    """Add the ``codes`` group and ``lookup`` to the command line."""
     main.add_command(codes)
+    main.add_command(lookup)
 
 
 @click.group()
@@ -213,3 +215,26 @@ def _report(result: ImportResult) -> None:
             click.echo(f"    {line}", err=True)
         if result.skipped_bad > len(result.bad_lines):
             click.echo(f"    ... and {result.skipped_bad - len(result.bad_lines):,} more", err=True)
+
+
+@click.command("lookup")
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
+@click.option("--release", default=None, help="Answer from this release for its kind.")
+def lookup(codes: tuple[str, ...], as_json: bool, release: str | None) -> None:
+    """Look CODES up: kind, status, descriptors, add-on, MUE, indicators, PTP edits between them."""
+    from consultant.codes.lookup import UnknownReleaseError, look_up_codes
+    from consultant.codes.lookup_text import describe
+    from consultant.db import unit_of_work
+
+    settings = settings_or_exit()
+    try:
+        with unit_of_work(settings.resolved_database_url) as session:
+            result = look_up_codes(session, codes, release=release)
+    except UnknownReleaseError as exc:
+        click.echo(f"consultant lookup: {exc}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        click.echo(describe(result))

@@ -19,7 +19,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from consultant.cli import settings_or_exit
+from consultant.command_exits import settings_or_exit
 from consultant.extraction import Extraction, extract
 
 

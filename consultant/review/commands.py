@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from consultant.cli import fail, settings_or_exit
+from consultant.command_exits import fail, settings_or_exit
 from consultant.consultations.models import DraftStatus
 
 #: ``review list --status``: a draft status, or every draft.
@@ -44,7 +44,7 @@ def review() -> None:
 def list_command(status: str, as_json: bool, limit: int) -> None:
     """List drafts, oldest first."""
     from consultant.db import unit_of_work
-    from consultant.review.queue import draft_summary, list_drafts
+    from consultant.review.services import draft_summary, list_drafts
 
     settings = settings_or_exit()
     with unit_of_work(settings.resolved_database_url) as session:
@@ -70,7 +70,7 @@ def list_command(status: str, as_json: bool, limit: int) -> None:
 def show_command(draft_id: int, as_json: bool) -> None:
     """Show one draft as the reviewer sees it: the question, the stored facts, the reply."""
     from consultant.db import unit_of_work
-    from consultant.review.queue import draft_detail, get_draft, question_of
+    from consultant.review.services import draft_detail, get_draft, question_of
 
     settings = settings_or_exit()
     with unit_of_work(settings.resolved_database_url) as session:

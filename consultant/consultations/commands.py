@@ -20,8 +20,8 @@ def register(main: click.Group) -> None:
 @click.option("--release", default=None, help="Answer from this release for its kind.")
 def draft(subject: str, as_html: bool, as_json: bool, release: str | None) -> None:
     """Draft the reply to the question text read from stdin."""
-    from consultant.cli import settings_or_exit
     from consultant.codes.lookup import UnknownReleaseError
+    from consultant.command_exits import settings_or_exit
     from consultant.consultations.drafting import draft_reply
     from consultant.db import unit_of_work
 

@@ -1,41 +1,8 @@
-"""``consultant lookup CODE... [--json] [--release NAME]``: what the data says about codes."""
+"""A lookup as text for a terminal (``consultant lookup`` without ``--json``)."""
 
 from __future__ import annotations
 
-import json
-import sys
-
-import click
-
 from consultant.codes.facts import CodeFacts, LookupResult, PtpEditFact
-from consultant.codes.lookup import UnknownReleaseError, look_up_codes
-
-
-def register(main: click.Group) -> None:
-    """Add the ``lookup`` command to the ``consultant`` group."""
-    main.add_command(lookup)
-
-
-@click.command("lookup")
-@click.argument("codes", nargs=-1, required=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
-@click.option("--release", default=None, help="Answer from this release for its kind.")
-def lookup(codes: tuple[str, ...], as_json: bool, release: str | None) -> None:
-    """Look CODES up: kind, status, descriptors, add-on, MUE, indicators, PTP edits between them."""
-    from consultant.cli import settings_or_exit
-    from consultant.db import unit_of_work
-
-    settings = settings_or_exit()
-    try:
-        with unit_of_work(settings.resolved_database_url) as session:
-            result = look_up_codes(session, codes, release=release)
-    except UnknownReleaseError as exc:
-        click.echo(f"consultant lookup: {exc}", err=True)
-        sys.exit(1)
-    if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2))
-    else:
-        click.echo(describe(result))
 
 
 def describe(result: LookupResult) -> str:
