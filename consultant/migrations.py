@@ -3,31 +3,16 @@ a database is at it (every process asks at start)."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Collection
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from consultant.db import check_database
+from consultant.shipped import shipped_folder
 
-
-def _shipped_folder(package: str) -> Path:
-    """The folder of a data package the build ships (``schema/`` as ``consultant_schema``): in
-    site-packages for a wheel, the checkout's folder for an editable install (the same look-up
-    as ``consultant.consultations.drafting``; Alembic wants a folder, not a package resource).
-    """
-    spec = importlib.util.find_spec(package)
-    locations = spec.submodule_search_locations if spec else None
-    for location in locations or ():
-        if Path(location).is_dir():
-            return Path(location)
-    raise ModuleNotFoundError(f"{package} is not installed: reinstall caseconsultant")
-
-
-SCHEMA_DIR = _shipped_folder("consultant_schema")
+SCHEMA_DIR = shipped_folder("consultant_schema")
 
 
 def alembic_config(database_url: str) -> Config:

@@ -50,7 +50,8 @@ def _text(text: str) -> bytes:
     return _mail(text.encode("utf-8"))
 
 
-def _nested(levels: int) -> bytes:
+def nested_mime(levels: int) -> bytes:
+    """A question inside ``levels`` nested multipart/mixed parts."""
     inner = b"Content-Type: text/plain\r\n\r\nCan 99213 be billed with 99214?\r\n"
     for level in range(levels):
         boundary = f"level{level}".encode()
@@ -134,7 +135,7 @@ def attack_mails(size: int = 20_000) -> list[AttackMail]:
             ),
             "accepted",
         ),
-        AttackMail("MIME 500 levels deep", _nested(500), "too_complex"),
+        AttackMail("MIME 500 levels deep", nested_mime(500), "too_complex"),
         AttackMail("MIME 700 parts", _many_parts(700), "too_complex"),
         AttackMail(
             "auto-reply carrying sender text",

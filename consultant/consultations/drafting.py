@@ -8,12 +8,10 @@ can be re-rendered exactly and every sentence traces back to a fact.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
@@ -24,24 +22,9 @@ from consultant.codes.known import known_code_set
 from consultant.codes.lookup import current_releases, look_up_codes
 from consultant.consultations.reply_facts import QuestionCodes, WrittenCode, build_facts
 from consultant.extraction import Extraction, extract
+from consultant.shipped import shipped_folder
 
-
-def _shipped_folder(package: str) -> Path:
-    """The folder of a data package the build ships (``templates/`` as ``consultant_templates``):
-    in site-packages for a wheel, the checkout's folder for an editable install.
-
-    Python 3.11's ``importlib.resources.files`` cannot open a namespace package that an
-    editable install maps (its path holds a placeholder that is no folder): ask for the spec.
-    """
-    spec = importlib.util.find_spec(package)
-    locations = spec.submodule_search_locations if spec else None
-    for location in locations or ():
-        if Path(location).is_dir():
-            return Path(location)
-    raise ModuleNotFoundError(f"{package} is not installed: reinstall caseconsultant")
-
-
-TEMPLATE_DIR = _shipped_folder("consultant_templates") / "email"
+TEMPLATE_DIR = shipped_folder("consultant_templates") / "email"
 ANSWER = "answer"
 CLARIFICATION = "clarification"
 #: The reply quotes the question up to this many lines; a pasted record needs no echo.

@@ -18,6 +18,7 @@ from consultant.inbound.time_budget import MessageOverBudgetError, time_budget
 from consultant.mail.addresses import normalise_address
 from consultant.mail.charsets import decode_bytes, decode_header_text, python_codec
 from consultant.mail.parsing import parse_message
+from tests.attack_mail import nested_mime
 
 POISON_CHARSETS = ("unicode_escape", "raw_unicode_escape", "utf-7", "UTF-7", "idna", "punycode")
 
@@ -84,34 +85,15 @@ def test_only_real_text_charsets_may_decode_mail() -> None:
     assert _storable(decode_header_text("=?utf-7?q?+2AA-?= =?utf-7?b?KzNBQS0=?="))
 
 
-def _nested(levels: int) -> bytes:
-    head = b"From: a@clinic.example\r\nSubject: q\r\nMIME-Version: 1.0\r\n"
-    message = b"Content-Type: text/plain\r\n\r\nCan 99213 be billed with 99214?\r\n"
-    for level in range(levels):
-        boundary = f"b{level}".encode()
-        message = (
-            b'Content-Type: multipart/mixed; boundary="'
-            + boundary
-            + b'"\r\n\r\n--'
-            + boundary
-            + b"\r\n"
-            + message
-            + b"\r\n--"
-            + boundary
-            + b"--\r\n"
-        )
-    return head + message
-
-
 @pytest.mark.parametrize("levels", [61, 500])
 def test_mime_nested_past_the_limit_is_held_with_that_reason(levels: int) -> None:
-    result = run_inbound_chain(parse_message(_nested(levels)), _context())
+    result = run_inbound_chain(parse_message(nested_mime(levels)), _context())
     assert result.disposition == "too_complex"
     assert result.hits[0].reason == "MIME parts nested more than 60 levels deep"
 
 
 def test_mime_within_the_limit_is_answered() -> None:
-    parsed = parse_message(_nested(40))
+    parsed = parse_message(nested_mime(40))
     assert "99213" in parsed.new_text
     assert run_inbound_chain(parsed, _context()).disposition == "accepted"
 
