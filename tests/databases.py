@@ -184,18 +184,26 @@ def _settle_sqlite(url: str, _admin_url: str) -> None:
     assert not leftovers, f"{path}: still beside it after the checkpoint: {leftovers}"
 
 
-def _close_postgres_template(url: str, admin_url: str) -> None:
-    """No connection to the template, now or later: a copy needs none open, and none may write."""
+def set_postgres_connections(url: str, allowed: bool, admin_url: str = POSTGRES_ADMIN_URL) -> None:
+    """Let the database of ``url`` take connections again, or refuse them and end the open
+    ones (a restart or a failover, as a client sees it)."""
     name = make_url(url).database
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
-                {"n": name},
-            )
+            allow = "true" if allowed else "false"
+            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {allow}'))
+            if not allowed:
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                    ),
+                    {"n": name},
+                )
     finally:
         admin.dispose()
+
+
+def _close_postgres_template(url: str, admin_url: str) -> None:
+    """No connection to the template, now or later: a copy needs none open, and none may write."""
+    set_postgres_connections(url, allowed=False, admin_url=admin_url)

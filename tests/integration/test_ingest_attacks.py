@@ -8,10 +8,12 @@ these tests call the ingest boundary directly to pin each guarantee down.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from consultant.accounts.services import create_account
 from consultant.config import Settings
@@ -119,31 +121,62 @@ def test_a_stop_ends_the_batch_and_leaves_the_rest_unclaimed(
         assert (row.status, row.attempts, row.last_error) == ("stored", 0, None)
 
 
-def test_reading_a_message_holds_no_write_lock(
-    database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """While a message is read and drafted, another process can still write (SQLite)."""
-    if make_url(database_url).get_backend_name() != "sqlite":
-        pytest.skip("PostgreSQL locks rows, not the database: nothing to hold")
-    path = make_url(database_url).database
-    assert path is not None
-    writes_during_reading: list[bool] = []
-    real_read_row = ingest.read_row
+def _try_a_write(database_url: str, row_id: int) -> bool:
+    """Whether another connection can write right now, without waiting for any lock.
 
-    def read_row_then_try_a_write(*args: object, **kwargs: object) -> object:
-        reading = real_read_row(*args, **kwargs)  # type: ignore[arg-type]
-        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    SQLite: take the database's one write lock. PostgreSQL: lock the ledger row
+    itself, the row ingest's status guard locks when it records the result.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")  # fails at once if anyone holds the write lock
             other.execute("ROLLBACK")
-            writes_during_reading.append(True)
         except sqlite3.OperationalError:
-            writes_during_reading.append(False)
+            return False
         finally:
             other.close()
+        return True
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as other:
+            other.execute(text("SET lock_timeout = '1ms'"))
+            other.execute(
+                text("SELECT id FROM inbound_message WHERE id = :id FOR UPDATE NOWAIT"),
+                {"id": row_id},
+            )
+            other.rollback()
+    except OperationalError:  # NOWAIT: the row is locked by someone else
+        return False
+    finally:
+        engine.dispose()
+    return True
+
+
+def test_reading_a_message_holds_no_write_lock(
+    database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a message is read and drafted, another process can still write; while its
+    result is recorded, the ledger row is locked (so the probe can tell the two apart)."""
+    row_id = store_inbound(database_url, question_bytes(ASKER, "Is 63057 an add-on?"))
+    writes_during_reading: list[bool] = []
+    writes_during_recording: list[bool] = []
+    real_read_row, real_record = ingest.read_row, ingest._ingest_claimed
+
+    def read_row_then_try_a_write(*args: Any, **kwargs: Any) -> Any:
+        reading = real_read_row(*args, **kwargs)
+        writes_during_reading.append(_try_a_write(database_url, row_id))
         return reading
 
+    def record_then_try_a_write(*args: Any, **kwargs: Any) -> Any:
+        outcome = real_record(*args, **kwargs)  # inside the write transaction
+        writes_during_recording.append(_try_a_write(database_url, row_id))
+        return outcome
+
     monkeypatch.setattr(ingest, "read_row", read_row_then_try_a_write)
-    row_id = store_inbound(database_url, question_bytes(ASKER, "Is 63057 an add-on?"))
+    monkeypatch.setattr(ingest, "_ingest_claimed", record_then_try_a_write)
     assert run_ingest(database_url, row_id, settings).disposition == "accepted"
     assert writes_during_reading == [True]
+    assert writes_during_recording == [False]

@@ -19,7 +19,8 @@ from consultant.inbound.models import InboundMessage, MailboxState
 from consultant.inbound.poll_loop import StopSignal, run_forever
 from consultant.inbound.poller import poll_once
 from consultant.mail.imap_source import ImapSource
-from tests.conftest import POSTGRES_ADMIN_URL, drop_database, make_database
+from tests.conftest import drop_database, make_database
+from tests.databases import set_postgres_connections
 from tests.integration.ledger_rows import RecordingQueue
 from tests.integration.test_mailbox_imap import make_mail
 from tests.servers import DovecotServer
@@ -256,8 +257,6 @@ def test_run_forever_survives_the_database_going_away(
 ) -> None:
     """PostgreSQL refuses connections for a while (a restart, a failover); nothing is lost."""
     database_url = make_database("postgresql", tmp_path)
-    name = sa.engine.make_url(database_url).database
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     stop = StopSignal()
     source = ImapSource.from_url(dovecot.url())
     poller = threading.Thread(
@@ -269,23 +268,14 @@ def test_run_forever_survives_the_database_going_away(
     try:
         dovecot.append(make_mail(1))
         recording_queue.wait_for(1)
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
-                {"n": name},
-            )
+        set_postgres_connections(database_url, allowed=False)
         dovecot.append(make_mail(2))
         time.sleep(1.5)  # the poller fails and backs off meanwhile
         assert len(recording_queue.enqueued) == 1
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        set_postgres_connections(database_url, allowed=True)
         recording_queue.wait_for(2, timeout=15)
     finally:
         stop.stop()
         poller.join(timeout=15)
-        admin.dispose()
         drop_database(database_url)
     assert dovecot.uids("INBOX") == []

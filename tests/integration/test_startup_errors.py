@@ -32,7 +32,7 @@ from consultant.db import DatabaseUnavailable, check_database
 from consultant.inbound.poll_loop import StopSignal, run_forever
 from consultant.mail.sources import source_from_settings
 from consultant.migrations import check_schema
-from tests.databases import POSTGRES_ADMIN_URL, drop_database, make_database
+from tests.databases import drop_database, make_database, set_postgres_connections
 from tests.integration.ledger_rows import RecordingQueue
 from tests.integration.test_mailbox_imap import make_mail
 
@@ -249,7 +249,6 @@ def test_the_poller_logs_why_the_database_went_away_on_each_retry(
 ) -> None:
     database_url = make_database("postgresql", tmp_path)
     name = sa.engine.make_url(database_url).database
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     settings = Settings(var_dir=tmp_path / "var")
     source = source_from_settings(settings)
     queue = RecordingQueue()
@@ -264,27 +263,18 @@ def test_the_poller_logs_why_the_database_went_away_on_each_retry(
     try:
         source.deliver(make_mail(1))
         queue.wait_for(1, timeout=30)
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            connection.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                ),
-                {"n": name},
-            )
+        set_postgres_connections(database_url, allowed=False)
         source.deliver(make_mail(2))
 
         def retries() -> list[str]:
             return [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
 
         wait_until(lambda: len(retries()) >= 2, 30, "two retries logged")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        set_postgres_connections(database_url, allowed=True)
         queue.wait_for(2, timeout=30)
     finally:
         stop.stop()
         poller.join(timeout=30)
-        admin.dispose()
         drop_database(database_url)
     # Each retry says why: the driver's class and the server's one line, no statement, no values.
     reasons = retries()
