@@ -44,7 +44,7 @@ class Reading:
 
 
 def rule_chain(
-    reading_parsed: ParsedMessage | None,
+    parsed: ParsedMessage | None,
     envelope: ParsedMessage | None,
     row: ClaimedRow,
     account: KnownAccount | None,
@@ -62,7 +62,7 @@ def rule_chain(
     )
     # For mail over the cap the rules see the headers, so an oversized bounce or
     # newsletter is still told apart from a person's question.
-    return run_inbound_chain(reading_parsed or envelope, context)
+    return run_inbound_chain(parsed or envelope, context)
 
 
 def read_row(session: Session, row: ClaimedRow, settings: Settings, state: BatchState) -> Reading:
