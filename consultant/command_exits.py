@@ -7,11 +7,12 @@ the commands and must not be imported by them (it imports them).
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from consultant.config import Settings, SettingsError, get_settings
+if TYPE_CHECKING:
+    from consultant.config import Settings
 
 #: The exit status of a command stopped by its configuration (a setting, the database).
 CONFIGURATION_EXIT = 2
@@ -19,6 +20,9 @@ CONFIGURATION_EXIT = 2
 
 def settings_or_exit() -> Settings:
     """The validated settings, or exit 2 with a message naming the bad variable."""
+    # Imported here: pydantic costs 70 ms, and `consultant --help` needs none of it.
+    from consultant.config import SettingsError, get_settings
+
     try:
         return get_settings()
     except SettingsError as exc:

@@ -5,23 +5,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Text, cast, select
-from sqlalchemy.orm import Session
 
-from consultant.codes.importers import (
-    ImportFileError,
-    ImportResult,
-    ReleaseConflictError,
-    UnreadableFileError,
-    import_file,
-)
-from consultant.codes.importers.loader import FewerRowsError, previous_release, remove_release
-from consultant.codes.importers.sources import os_reason
-from consultant.codes.models import DataRelease, ReleaseKind
+from consultant.codes.kinds import ReleaseKind
 from consultant.command_exits import CONFIGURATION_EXIT, fail, settings_or_exit
-from consultant.db import unit_of_work
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from consultant.codes.importers import ImportResult
+
+# The importers, SQLAlchemy and the models are imported inside each command:
+# they cost 0.6 s, and `consultant --help` needs none of them.
 
 KIND_CHOICES = [kind.value for kind in ReleaseKind]
 #: The exit status of an import stopped by a bad line or a release conflict.
@@ -60,6 +57,15 @@ def import_command(
     release of the same kind without --yes (nothing was written); 2: the file cannot be
     read at all (missing, truncated, not what its name says) or the database cannot be used.
     """
+    from consultant.codes.importers import (
+        ImportFileError,
+        ReleaseConflictError,
+        UnreadableFileError,
+        import_file,
+    )
+    from consultant.codes.importers.loader import FewerRowsError
+    from consultant.codes.importers.sources import os_reason
+
     url = settings_or_exit().resolved_database_url
     try:
         result = import_file(
@@ -83,6 +89,9 @@ def import_command(
 
 
 def _warn_if_fewer_rows(url: str, result: ImportResult) -> None:
+    from consultant.codes.importers.loader import previous_release
+    from consultant.db import unit_of_work
+
     # Only reached with --yes (the importer refuses otherwise): say it once more.
     with unit_of_work(url) as session:
         previous = previous_release(session, result.kind, excluding=result.release_name)
@@ -128,6 +137,11 @@ def releases(ctx: click.Context) -> None:
     """List the imported releases: kind, name, effective date, rows (or: releases remove)."""
     if ctx.invoked_subcommand is not None:
         return
+    from sqlalchemy import select
+
+    from consultant.codes.models import DataRelease
+    from consultant.db import unit_of_work
+
     url = settings_or_exit().resolved_database_url
     with unit_of_work(url) as session:
         found = session.scalars(
@@ -152,6 +166,12 @@ def remove_command(name: str, yes: bool, force: bool) -> None:
     Refused while the stored facts of a draft cite the release, unless --force: a
     reviewer reading that draft could no longer find where its facts came from.
     """
+    from sqlalchemy import select
+
+    from consultant.codes.importers.loader import remove_release
+    from consultant.codes.models import DataRelease
+    from consultant.db import unit_of_work
+
     url = settings_or_exit().resolved_database_url
     with unit_of_work(url) as session:
         release = session.scalar(select(DataRelease).where(DataRelease.name == name))
@@ -176,6 +196,8 @@ def remove_command(name: str, yes: bool, force: bool) -> None:
 
 def drafts_citing(session: Session, name: str) -> list[tuple[int, str]]:
     """(id, status) of the drafts whose stored facts name release ``name``, oldest first."""
+    from sqlalchemy import Text, cast, select
+
     from consultant.consultations.models import Draft
 
     # A text match narrows the search on both databases; the JSON decides.

@@ -23,8 +23,9 @@ from consultant.codes.facts import (
     LookupResult,
     ReleaseRef,
 )
+from consultant.codes.kinds import CodeSystem, ReleaseKind
 from consultant.codes.lookup_facts import CodeRow
-from consultant.codes.models import CodeSystem, DataRelease, ReleaseKind
+from consultant.codes.models import DataRelease
 
 _SHAPES = (
     (re.compile(r"\d{5}"), CodeSystem.CPT_I),

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from consultant.codes.facts import ReleaseRef
+from consultant.codes.kinds import ReleaseKind
 from consultant.codes.models import (
     AddOnEdit,
     Code,
@@ -37,7 +38,6 @@ from consultant.codes.models import (
     FeeScheduleIndicator,
     MedicallyUnlikelyEdit,
     PtpEdit,
-    ReleaseKind,
 )
 
 Values = tuple[str | None, ...]

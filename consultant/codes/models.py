@@ -9,7 +9,6 @@ Dates that a source gives only as a year (the NCCI add-on CSV) are stored as
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import (
     BigInteger,
@@ -30,38 +29,6 @@ from consultant.db import Base
 
 # BIGINT on PostgreSQL, but INTEGER on SQLite so the column is the rowid alias.
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class ReleaseKind(enum.StrEnum):
-    """What a data release holds; one importer per kind."""
-
-    ADDON = "addon"
-    PTP = "ptp"
-    MUE = "mue"
-    PFS = "pfs"
-    HCPCS = "hcpcs"
-    CPT = "cpt"
-    SUMMARY = "summary"
-
-
-class CodeSystem(enum.StrEnum):
-    """The code set a code belongs to, told apart by its shape."""
-
-    CPT_I = "CPT-I"
-    CPT_II = "CPT-II"
-    CPT_III = "CPT-III"
-    PLA = "PLA"
-    HCPCS_II = "HCPCS-II"
-    MODIFIER = "modifier"
-
-
-class DescriptorSource(enum.StrEnum):
-    """Where a descriptor's words come from; the reply prefers them in this order."""
-
-    LICENSED_CPT = "licensed"
-    HCPCS_LONG = "hcpcs_long"
-    HCPCS_SHORT = "hcpcs_short"
-    SUMMARY = "summary"
 
 
 class DataRelease(Base):

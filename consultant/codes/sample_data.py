@@ -24,7 +24,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from consultant.codes.importers import ImportResult, import_file
-from consultant.codes.models import DataRelease, ReleaseKind
+from consultant.codes.kinds import ReleaseKind
+from consultant.codes.models import DataRelease
 from consultant.db import unit_of_work
 
 SAMPLE_PREFIX = "sample-"

@@ -10,33 +10,16 @@ threads), and ``draft.inbound_message_id`` (one draft per source message).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.db import Base
 
 # Matches inbound_message.id: BIGINT on PostgreSQL, INTEGER on SQLite.
 _InboundId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class DraftStatus(enum.StrEnum):
-    """Where a draft is in review; only ``pending`` drafts are in the reviewers' queue."""
-
-    PENDING = "pending"
-    STALE = "stale"  # a newer message arrived on the thread before review
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class DraftKind(enum.StrEnum):
-    """What a draft answers."""
-
-    ANSWER = "answer"  # a reply to a coding question
-    TOO_LARGE = "too_large"  # asks the sender to send a smaller message
-    INVITATION = "invitation"  # invites an unknown sender to register
 
 
 class Consultation(Base):

@@ -15,8 +15,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from consultant.consultations.drafting import original_subject, render_email
-from consultant.consultations.models import Draft, DraftKind, DraftStatus
+from consultant.consultations.models import Draft
 from consultant.consultations.new_rows import insert_draft
+from consultant.consultations.states import DraftKind, DraftStatus
 
 #: An unknown sender gets at most one invitation draft in this period.
 INVITATION_PERIOD = dt.timedelta(days=7)

@@ -25,10 +25,6 @@ from consultant.accounts.services import KnownAccount
 from consultant.config import Settings
 from consultant.consultations.drafting import CodeData, DraftReply, draft_reply
 from consultant.consultations.matching import find_consultation
-from consultant.consultations.models import (
-    DraftKind,
-    DraftStatus,
-)
 from consultant.consultations.new_rows import (
     CONSULTATIONS,
     DRAFTS,
@@ -36,8 +32,9 @@ from consultant.consultations.new_rows import (
     add_message_and_draft,
     write_new_thread,
 )
+from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.inbound.claims import ClaimedRow
-from consultant.inbound.models import Disposition
+from consultant.inbound.states import Disposition
 from consultant.mail.parsing import ParsedMessage
 
 # Plain Core statements, built once: these rows need nothing the ORM adds

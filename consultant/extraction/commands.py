@@ -13,14 +13,17 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from consultant.command_exits import settings_or_exit
-from consultant.extraction import Extraction, extract
+
+if TYPE_CHECKING:
+    from consultant.extraction import Extraction
+
+# The extractor (its patterns compile at import) and SQLAlchemy are imported by
+# the functions that use them, so that `consultant --help` does not pay for them.
 
 
 def extraction_as_json(extraction: Extraction) -> dict[str, Any]:
@@ -49,6 +52,9 @@ def extraction_as_json(extraction: Extraction) -> dict[str, Any]:
 
 def load_known_codes(database_url: str) -> frozenset[str] | None:
     """The configured database's known codes, or ``None`` when it has none or does not exist."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     url = make_url(database_url)
     # Connecting would create a SQLite file: an extraction must never make a database.
     sqlite = url.get_backend_name() == "sqlite"
@@ -90,6 +96,8 @@ def _read_request(raw: bytes) -> tuple[Any, str | None, str | None]:
 
 def run_jsonl(lines: Iterable[bytes], out: IO[str], known: frozenset[str] | None) -> int:
     """Answer every JSON line of ``lines`` on ``out``; returns how many lines were errors."""
+    from consultant.extraction import extract
+
     errors = 0
     for raw in lines:
         if not raw.strip():
@@ -139,6 +147,8 @@ def describe(extraction: Extraction) -> str:
 )
 def extract_command(jsonl: bool) -> None:
     """Print the codes, modifiers, units and ICD-10 codes of the text on stdin."""
+    from consultant.extraction import extract
+
     settings = settings_or_exit()
     known = load_known_codes(settings.resolved_database_url)
     if jsonl:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from consultant.codes.models import CodeSystem
+from consultant.codes.kinds import CodeSystem
 
 #: Every dash people type between a code and its modifier or range end: hyphen,
 #: non-breaking hyphen, figure dash, en dash, em dash, minus sign, hyphen bullet.

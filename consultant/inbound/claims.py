@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import BindParameter, Table, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
-from consultant.inbound.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.models import InboundMessage
+from consultant.inbound.states import Disposition, InboundStatus
 
 #: After this many runs (failed or died) a row is parked for an operator (``consultant requeue``).
 MAX_ATTEMPTS = 3

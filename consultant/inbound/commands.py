@@ -11,25 +11,20 @@ import json
 import logging
 import signal
 import sys
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from consultant.command_exits import settings_or_exit
-from consultant.config import Settings
-from consultant.inbound.lease import MailboxLease
-from consultant.inbound.models import InboundStatus
-from consultant.inbound.poll_loop import StopSignal, run_forever
-from consultant.inbound.poller import poll_once
-from consultant.mail.sources import (
-    MailboxError,
-    MailboxSource,
-    MailboxUnavailable,
-    source_from_settings,
-)
+from consultant.inbound.states import InboundStatus
+
+if TYPE_CHECKING:
+    from consultant.config import Settings
+    from consultant.mail.sources import MailboxSource
+
+# The poller, the mail sources and the database are imported by the commands
+# that use them, so that `consultant --help` does not pay for them.
 
 
 def register(main: click.Group) -> None:
@@ -70,7 +65,9 @@ INBOUND_STATUSES = [status.value for status in InboundStatus]  # values: click m
 )
 def poll(once: bool, safety_poll: float, lease_seconds: float, batch_size: int) -> None:
     """Take new mail from the configured mailbox into the ledger and queue it for ingest."""
-    from consultant.command_exits import settings_or_exit
+    from consultant.inbound.lease import MailboxLease
+    from consultant.inbound.poll_loop import StopSignal, run_forever
+    from consultant.mail.sources import MailboxError, source_from_settings
     from consultant.migrations import check_schema
     from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
@@ -126,6 +123,9 @@ def _mailbox_failed(settings: Settings, exc: Exception, doing: str = "") -> NoRe
 def _poll_one_pass(
     database_url: str, mailbox: MailboxSource, settings: Settings, batch_size: int
 ) -> None:
+    from consultant.inbound.lease import MailboxLease
+    from consultant.inbound.poller import poll_once
+    from consultant.mail.sources import MailboxError, MailboxUnavailable
     from workers.queue import CeleryTaskQueue
 
     lease = MailboxLease(database_url, mailbox.identity)
@@ -162,8 +162,12 @@ def _poll_one_pass(
 @click.option("--subject", default="Coding question", show_default=True)
 def ask(from_address: str, subject: str) -> None:
     """Put a question (text on stdin) into the configured mailbox, as if it had been emailed."""
-    from consultant.command_exits import fail, settings_or_exit
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
+
+    from consultant.command_exits import fail
     from consultant.config import SettingsError
+    from consultant.mail.sources import MailboxError, MailboxUnavailable, source_from_settings
 
     settings = settings_or_exit()
     try:

@@ -45,8 +45,9 @@ from consultant.inbound.claims import (
     claim,
     lock_claimed,
 )
-from consultant.inbound.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.models import InboundMessage
 from consultant.inbound.reading import BatchState, Reading, read_row, rule_chain
+from consultant.inbound.states import Disposition, InboundStatus
 from consultant.inbound.time_budget import MessageOverBudgetError, time_budget
 
 logger = logging.getLogger(__name__)

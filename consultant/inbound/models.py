@@ -8,7 +8,6 @@ bytes are kept until ingest is done with them (and purged later).
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import (
@@ -25,39 +24,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consultant.db import Base
+from consultant.inbound.states import InboundStatus
 
 # BIGINT on PostgreSQL, but INTEGER on SQLite so the column is the rowid alias.
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class InboundStatus(enum.StrEnum):
-    """Values of :attr:`InboundMessage.status`."""
-
-    STORED = "stored"  # ledger written, ingest not done yet
-    INGESTING = "ingesting"
-    DONE = "done"
-    PARKED = "parked"
-
-
-class Disposition(enum.StrEnum):
-    """Values of :attr:`InboundMessage.disposition`: what ingest decided a message is.
-
-    The rule chain's dispositions (``consultant.inbound.rules``) and the two for
-    mail that became part of a consultation.
-    """
-
-    ACCEPTED = "accepted"  # a new consultation
-    FOLLOW_UP = "follow_up"  # a message on an existing consultation
-    TOO_LARGE = "too_large"
-    UNPARSEABLE = "unparseable"
-    TOO_COMPLEX = "too_complex"
-    DUPLICATE = "duplicate"
-    LOOP = "loop"
-    BOUNCE = "bounce"
-    AUTO_REPLY = "auto_reply"
-    BULK = "bulk"
-    UNKNOWN_SENDER = "unknown_sender"
-    NO_TEXT = "no_text"
 
 
 class InboundMessage(Base):

@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consultant.db import TaskQueue, enqueue_after_commit
-from consultant.inbound.models import Disposition, InboundMessage, InboundStatus
+from consultant.inbound.models import InboundMessage
+from consultant.inbound.states import Disposition, InboundStatus
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from consultant.inbound.models import Disposition
+from consultant.inbound.states import Disposition
 from consultant.mail.parsing import (
     MAX_DEPTH,
     MAX_PARTS,

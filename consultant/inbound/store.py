@@ -17,7 +17,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from consultant.inbound.models import InboundMessage, InboundStatus, MailboxState
+from consultant.inbound.models import InboundMessage, MailboxState
+from consultant.inbound.states import InboundStatus
 
 
 def insert_ignoring_conflict(

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from consultant.command_exits import fail, settings_or_exit
-from consultant.consultations.models import DraftStatus
+from consultant.consultations.states import DraftStatus
 
 #: ``review list --status``: a draft status, or every draft.
 STATUS_CHOICES = [*(status.value for status in DraftStatus), "all"]

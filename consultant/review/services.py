@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consultant.consultations.models import ConsultationMessage, Draft, DraftStatus
+from consultant.consultations.models import ConsultationMessage, Draft
+from consultant.consultations.states import DraftStatus
 
 
 def list_drafts(

@@ -13,16 +13,15 @@ import openpyxl
 from sqlalchemy import func, select
 
 from consultant.codes.importers import import_file
+from consultant.codes.kinds import DescriptorSource, ReleaseKind
 from consultant.codes.models import (
     AddOnEdit,
     Code,
     DataRelease,
     Descriptor,
-    DescriptorSource,
     FeeScheduleIndicator,
     MedicallyUnlikelyEdit,
     PtpEdit,
-    ReleaseKind,
 )
 from consultant.codes.sample_data import SAMPLE_FILES, load_sample_data, sample_file_path
 from consultant.db import unit_of_work

@@ -33,7 +33,7 @@ from consultant.codes.importers.values import (
     year_end,
     year_start,
 )
-from consultant.codes.models import ReleaseKind
+from consultant.codes.kinds import ReleaseKind
 from tests.conftest import TEST_DATA_DIR
 
 FORMS = TEST_DATA_DIR / "cms_forms"

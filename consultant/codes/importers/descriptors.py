@@ -23,7 +23,7 @@ from consultant.codes.importers.tabular import (
     parsed_rows,
 )
 from consultant.codes.importers.values import BadValue, looks_like_code, procedure_code, system_of
-from consultant.codes.models import DescriptorSource
+from consultant.codes.kinds import DescriptorSource
 
 ZIP_MEMBERS = re.compile(r"\.(txt|csv)$")
 SUMMARY_HEADER = ["code", "summary"]

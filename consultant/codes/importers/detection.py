@@ -28,7 +28,7 @@ from consultant.codes.importers.records import (
     ReleaseConflictError,
 )
 from consultant.codes.importers.sources import Source
-from consultant.codes.models import ReleaseKind
+from consultant.codes.kinds import ReleaseKind
 
 
 @dataclass(frozen=True)

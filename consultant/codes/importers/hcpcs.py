@@ -18,7 +18,7 @@ from consultant.codes.importers.records import CODES, DESCRIPTORS, BadLine, Fact
 from consultant.codes.importers.sources import Source
 from consultant.codes.importers.tabular import MAX_PREAMBLE_LINES, KeySet
 from consultant.codes.importers.values import BadValue, compact_date, system_of
-from consultant.codes.models import CodeSystem, DescriptorSource
+from consultant.codes.kinds import CodeSystem, DescriptorSource
 
 ZIP_MEMBERS = re.compile(r"\.txt$")
 RECORD_LENGTH = 320

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from consultant.codes.models import CodeSystem
+from consultant.codes.kinds import CodeSystem
 
 # CPT: four digits and a digit or F/T/U...; HCPCS Level II: a letter and four digits.
 _CODE = re.compile(r"[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4}")

@@ -1,0 +1,41 @@
+"""The kinds of code data: release kinds, code systems, descriptor sources.
+
+Kept apart from :mod:`consultant.codes.models` so that the command line can
+offer them as choices without importing SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ReleaseKind(enum.StrEnum):
+    """What a data release holds; one importer per kind."""
+
+    ADDON = "addon"
+    PTP = "ptp"
+    MUE = "mue"
+    PFS = "pfs"
+    HCPCS = "hcpcs"
+    CPT = "cpt"
+    SUMMARY = "summary"
+
+
+class CodeSystem(enum.StrEnum):
+    """The code set a code belongs to, told apart by its shape."""
+
+    CPT_I = "CPT-I"
+    CPT_II = "CPT-II"
+    CPT_III = "CPT-III"
+    PLA = "PLA"
+    HCPCS_II = "HCPCS-II"
+    MODIFIER = "modifier"
+
+
+class DescriptorSource(enum.StrEnum):
+    """Where a descriptor's words come from; the reply prefers them in this order."""
+
+    LICENSED_CPT = "licensed"
+    HCPCS_LONG = "hcpcs_long"
+    HCPCS_SHORT = "hcpcs_short"
+    SUMMARY = "summary"
