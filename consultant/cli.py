@@ -23,7 +23,7 @@ from consultant.review import commands as review_commands
 if TYPE_CHECKING:
     from sqlalchemy.exc import DBAPIError
 
-    from consultant.db import DatabaseUnavailable
+    from consultant.database_checks import DatabaseUnavailable
 
 __all__ = ["CONFIGURATION_EXIT", "fail", "main", "settings_or_exit"]
 
@@ -37,7 +37,7 @@ def database_problem(exc: DBAPIError, *, require_schema: bool = True) -> Databas
     None when the database is fine: the error is then a bug and keeps its traceback.
     """
     from consultant.config import SettingsError, get_settings
-    from consultant.db import (
+    from consultant.database_checks import (
         DATABASE_SETTING,
         DatabaseUnavailable,
         check_database,
@@ -75,7 +75,7 @@ class _Main(click.Group):
                 raise  # no database was touched: nothing of ours to explain
             from sqlalchemy.exc import DBAPIError
 
-            from consultant.db import DatabaseUnavailable
+            from consultant.database_checks import DatabaseUnavailable
 
             if isinstance(exc, DatabaseUnavailable):
                 fail(exc)
@@ -103,7 +103,7 @@ def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     from sqlalchemy.exc import DBAPIError
 
-    from consultant.db import check_database
+    from consultant.database_checks import check_database
     from consultant.migrations import upgrade_database
 
     settings = settings_or_exit()

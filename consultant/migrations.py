@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from consultant.db import check_database
+from consultant.database_checks import check_database
 from consultant.shipped import shipped_folder
 
 SCHEMA_DIR = shipped_folder("consultant_schema")
@@ -29,8 +29,8 @@ def upgrade_database(database_url: str, revision: str = "heads") -> None:
 
 
 def check_schema(database_url: str) -> None:
-    """Raise :class:`consultant.db.DatabaseUnavailable` (one line naming the setting) unless the
-    database answers and its schema is at this code's newest revision.
+    """Unless the database answers and its schema is at this code's newest revision, raise
+    :class:`consultant.database_checks.DatabaseUnavailable` (one line naming the setting).
 
     A revision this code does not know passes: a newer release migrated the database, and the
     code that runs alongside it during a deploy must keep working.

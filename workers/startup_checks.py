@@ -23,7 +23,7 @@ from celery import signals
 
 # Imported now, before Celery sets up logging: alembic logs a line per plugin as it loads.
 from consultant.config import SettingsError, get_settings
-from consultant.db import DatabaseUnavailable
+from consultant.database_checks import DatabaseUnavailable
 from consultant.migrations import check_schema
 
 #: The exit status of a process stopped by its configuration (as ``consultant`` uses).

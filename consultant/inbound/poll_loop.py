@@ -15,7 +15,8 @@ import time
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consultant.config import Settings
-from consultant.db import TaskQueue, describe_database_error
+from consultant.database_checks import describe_database_error
+from consultant.db import TaskQueue
 from consultant.inbound.lease import MailboxLease
 from consultant.inbound.poller import poll_once
 from consultant.mail.sources import MailboxError, MailboxSource, MailboxUnavailable

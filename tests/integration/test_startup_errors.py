@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 
 from consultant.config import Settings
-from consultant.db import DatabaseUnavailable, check_database
+from consultant.database_checks import DatabaseUnavailable, check_database
 from consultant.inbound.poll_loop import StopSignal, run_forever
 from consultant.mail.sources import source_from_settings
 from consultant.migrations import check_schema
