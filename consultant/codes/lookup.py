@@ -112,16 +112,16 @@ def look_up_codes(
     # One connection for every query: the session's, inside its transaction.
     connection = session.connection()
     rows = lookup_queries.fetch_fact_rows(connection, releases, wanted)
-    code_rows = lookup_facts.code_rows(rows.code, releases, answered_by)
-    descriptors = lookup_facts.descriptors(rows.descriptor, answered_by)
+    code_rows = lookup_facts.code_rows(rows["code"], releases, answered_by)
+    descriptors = lookup_facts.descriptors(rows["descriptor"], answered_by)
     add_ons = lookup_facts.add_on_facts(
-        rows.addon, releases.get(ReleaseKind.ADDON), today, answered_by
+        rows["addon"], releases.get(ReleaseKind.ADDON), today, answered_by
     )
-    mues = lookup_facts.mues(rows.mue, releases.get(ReleaseKind.MUE), answered_by)
-    fees = lookup_facts.fee_schedule(rows.pfs, releases.get(ReleaseKind.PFS), answered_by)
+    mues = lookup_facts.mues(rows["mue"], releases.get(ReleaseKind.MUE), answered_by)
+    fees = lookup_facts.fee_schedule(rows["pfs"], releases.get(ReleaseKind.PFS), answered_by)
     ptp_release = releases.get(ReleaseKind.PTP)
     searched = ptp_release if len(wanted) > 1 else None
-    edits = lookup_facts.ptp_edits(rows.ptp, searched, wanted, today, answered_by)
+    edits = lookup_facts.ptp_edits(rows["ptp"], searched, wanted, today, answered_by)
     if searched is not None:
         answered_by(searched.id)  # "no edit between them" is an answer too
 

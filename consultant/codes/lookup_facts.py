@@ -1,6 +1,8 @@
 """Facts from the rows :mod:`consultant.codes.lookup_queries` fetched, one builder per table.
 
-Each builder records, through ``answered_by``, which release answered.
+Values arrive as text (the branches of one UNION ALL share column types);
+each builder parses its own and records, through ``answered_by``, which
+release answered.
 """
 
 from __future__ import annotations
@@ -19,10 +21,19 @@ from consultant.codes.facts import (
     PtpEditFact,
     ReleaseRef,
 )
-from consultant.codes.lookup_queries import CODE_ROW_KINDS, Rows, release_ids
+from consultant.codes.lookup_queries import CODE_ROW_KINDS, Values, release_ids
 
 AnsweredBy = Callable[[int], str]
 _SOURCE_RANK = {source: n for n, source in enumerate(DESCRIPTOR_PREFERENCE)}
+
+
+def _date(value: str | None) -> dt.date | None:
+    # Both databases give a date cast to text in ISO form (PostgreSQL may add a time).
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value is not None else 0
 
 
 class CodeRow:
@@ -40,24 +51,29 @@ class CodeRow:
 
 
 def code_rows(
-    rows: Rows, releases: dict[str, ReleaseRef], answered_by: AnsweredBy
+    rows: list[Values], releases: dict[str, ReleaseRef], answered_by: AnsweredBy
 ) -> dict[str, CodeRow]:
     """Each code's own row, from the most trusted release that has one."""
     rank = {rid: n for n, rid in enumerate(release_ids(releases, CODE_ROW_KINDS))}
-    best: dict[str, tuple[int, CodeRow]] = {}
-    for code, status, deleted_on, replaced_by, release_id in rows:
-        n = rank[release_id]
-        if code not in best or n < best[code][0]:
-            best[code] = (n, CodeRow(status, deleted_on, replaced_by, answered_by(release_id)))
-    return {code: row for code, (_n, row) in best.items()}
+    best: dict[str, tuple[int, Values]] = {}
+    for row in rows:
+        n = rank[_int(row[4])]
+        if row[0] not in best or n < best[row[0]][0]:
+            best[str(row[0])] = (n, row)
+    return {
+        code: CodeRow(row[1], _date(row[2]), row[3], answered_by(_int(row[4])))
+        for code, (_n, row) in best.items()
+    }
 
 
-def descriptors(rows: Rows, answered_by: AnsweredBy) -> dict[str, list[DescriptorFact]]:
+def descriptors(rows: list[Values], answered_by: AnsweredBy) -> dict[str, list[DescriptorFact]]:
     """Each code's descriptors, in the order a reply prefers them."""
     found: dict[str, dict[str, DescriptorFact]] = defaultdict(dict)
-    for code, source, text, release_id in rows:
+    for code, source, text, release_id, *_ in rows:
         # Each source appears in one release kind, so one row per (code, source) remains.
-        found[code][source] = DescriptorFact(source, text, answered_by(release_id))
+        found[str(code)][str(source)] = DescriptorFact(
+            str(source), str(text), answered_by(_int(release_id))
+        )
     return {
         code: sorted(by_source.values(), key=lambda d: _SOURCE_RANK.get(d.source, 99))
         for code, by_source in found.items()
@@ -65,24 +81,30 @@ def descriptors(rows: Rows, answered_by: AnsweredBy) -> dict[str, list[Descripto
 
 
 def add_on_facts(
-    rows: Rows, release: ReleaseRef | None, today: dt.date, answered_by: AnsweredBy
+    rows: list[Values], release: ReleaseRef | None, today: dt.date, answered_by: AnsweredBy
 ) -> dict[str, AddOnFacts]:
     """What the add-on edits say about each add-on code among those looked up."""
     if release is None:
         return {}
-    by_code: dict[str, list[tuple[str | None, int, dt.date | None, bool, dt.date | None]]] = (
-        defaultdict(list)
+    # Dates stay ISO text here: text order is date order, and an add-on with a
+    # long primary list (69990 has about 200) would otherwise parse hundreds.
+    day = today.isoformat()
+    by_code: dict[str, list[tuple[str | None, int, str | None, bool, str | None]]] = defaultdict(
+        list
     )
-    for add_on, primary, edit_type, add_on_deleted, effective_on, deleted_on in rows:
-        active = in_force(effective_on, deleted_on, today)
-        by_code[add_on].append((primary, edit_type, add_on_deleted, active, deleted_on))
+    for add_on, primary, edit_type, add_on_deleted, effective_on, deleted_on, *_ in rows:
+        deleted = deleted_on[:10] if deleted_on else None
+        active = (not effective_on or effective_on[:10] <= day) and (
+            deleted is None or day <= deleted
+        )
+        by_code[str(add_on)].append((primary, _int(edit_type), add_on_deleted, active, deleted))
     result = {}
     for code, edits in by_code.items():
         active_edits = [e for e in edits if e[3]]
         considered = active_edits or edits
         primaries = sorted({(t, p) for p, t, *_ in active_edits if p is not None})
-        add_on_deleted_years = [e[2].year for e in edits if e[2]]
-        edits_deleted_years = [e[4].year for e in edits if e[4] and not e[3]]
+        add_on_deleted_years = [int(e[2][:4]) for e in edits if e[2]]
+        edits_deleted_years = [int(e[4][:4]) for e in edits if e[4] and not e[3]]
         result[code] = AddOnFacts(
             edit_types=tuple(e[1] for e in considered),
             primaries=tuple(AddOnPrimary(p, t) for t, p in primaries),
@@ -96,18 +118,20 @@ def add_on_facts(
     return result
 
 
-def mues(rows: Rows, release: ReleaseRef | None, answered_by: AnsweredBy) -> dict[str, MueFact]:
+def mues(
+    rows: list[Values], release: ReleaseRef | None, answered_by: AnsweredBy
+) -> dict[str, MueFact]:
     """Each code's medically unlikely edit."""
     if release is None:
         return {}
     return {
-        code: MueFact(value, mai, rationale, answered_by(release.id))
-        for code, value, mai, rationale in rows
+        str(code): MueFact(_int(value), _int(mai), rationale, answered_by(release.id))
+        for code, value, mai, rationale, *_ in rows
     }
 
 
 def fee_schedule(
-    rows: Rows, release: ReleaseRef | None, answered_by: AnsweredBy
+    rows: list[Values], release: ReleaseRef | None, answered_by: AnsweredBy
 ) -> dict[str, FeeScheduleFacts]:
     """Each code's fee schedule indicators."""
     if release is None:
@@ -116,8 +140,8 @@ def fee_schedule(
     # The row without a modifier speaks for the code; a 26/TC/53 row only when it is alone.
     for row in sorted(rows, key=lambda r: not r[1]):
         code, _modifier, status, global_days, pctc, mult, bilat, asst, co, team = row
-        result[code] = FeeScheduleFacts(
-            status=status,
+        result[str(code)] = FeeScheduleFacts(
+            status=str(status),
             global_days=global_days,
             pctc=_indicator(pctc),
             mult_proc=_indicator(mult),
@@ -138,7 +162,7 @@ def _indicator(value: str | None) -> str | None:
 
 
 def ptp_edits(
-    rows: Rows,
+    rows: list[Values],
     release: ReleaseRef | None,
     wanted: list[str],
     today: dt.date,
@@ -150,16 +174,16 @@ def ptp_edits(
     order = {code: n for n, code in enumerate(wanted)}
     edits = [
         PtpEditFact(
-            column_1=c1,
-            column_2=c2,
-            modifier_indicator=indicator,
+            column_1=str(c1),
+            column_2=str(c2),
+            modifier_indicator=_int(indicator),
             rationale=rationale,
-            effective_on=effective_on,
-            deleted_on=deleted_on,
-            active=in_force(effective_on, deleted_on, today),
+            effective_on=_date(effective_on),
+            deleted_on=_date(deleted_on),
+            active=in_force(_date(effective_on), _date(deleted_on), today),
             release=answered_by(release.id),
         )
-        for c1, c2, indicator, rationale, effective_on, deleted_on in rows
+        for c1, c2, indicator, rationale, effective_on, deleted_on, *_ in rows
         if c1 != c2
     ]
     edits.sort(

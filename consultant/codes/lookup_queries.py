@@ -1,19 +1,33 @@
-"""The rows behind a code lookup: one plain query per fact table, typed as the models say.
+"""The rows behind a code lookup: every fact table in one round trip.
 
-:func:`fetch_fact_rows` asks each table that has an answering release for the
-rows of all the codes at once (each an index lookup); a table whose kind has
-no release loaded is not asked. :mod:`consultant.codes.lookup_facts` turns the
-rows into facts.
+:func:`fetch_fact_rows` runs one prebuilt UNION ALL over the fact tables for
+all the codes at once (each branch an index lookup), because on PostgreSQL
+the round trips, not the queries, are what a lookup waits for. Values come
+back as text so that the branches share column types;
+:mod:`consultant.codes.lookup_facts` turns them into facts.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, literal, select, union_all
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.engine import Connection
 
 from consultant.codes.facts import ReleaseRef
 from consultant.codes.kinds import ReleaseKind
@@ -26,74 +40,99 @@ from consultant.codes.models import (
     PtpEdit,
 )
 
-Rows = Sequence[Row[Any]]
+Values = tuple[str | None, ...]
 
 # Where a code's own row (status, deletion, replacement) comes from, most trusted first.
 CODE_ROW_KINDS = (ReleaseKind.HCPCS, ReleaseKind.CPT, ReleaseKind.SUMMARY)
 _DESCRIPTOR_KINDS = (ReleaseKind.CPT, ReleaseKind.HCPCS, ReleaseKind.SUMMARY)
+_WIDTH = 10  # the widest branch: the fee schedule's code, modifier and eight indicators
+_NO_RELEASE = -1  # matches no row: the kind has no release loaded
 
 
-@dataclass
-class FactRows:
-    """The rows of each fact table for the codes looked up (empty where nothing answers)."""
+def _branch(
+    tag: str, columns: Sequence[ColumnElement[Any]], *where: ColumnElement[bool]
+) -> Select[Any]:
+    values: list[ColumnElement[Any]] = [literal_column(f"'{tag}'", String)]
+    values += [cast(c, String) for c in columns]
+    values += [cast(null(), String)] * (_WIDTH + 1 - len(values))
+    return select(*values).where(*where)
 
-    code: Rows = field(default_factory=list)
-    descriptor: Rows = field(default_factory=list)
-    addon: Rows = field(default_factory=list)
-    mue: Rows = field(default_factory=list)
-    pfs: Rows = field(default_factory=list)
-    ptp: Rows = field(default_factory=list)
+
+# Built once: building and compiling a statement costs more than the database
+# answering it. Expanding IN lists keep one cached compilation per code count.
+_codes: BindParameter[str] = bindparam("codes", expanding=True)
+_c, _d, _a = Code.__table__.c, Descriptor.__table__.c, AddOnEdit.__table__.c
+_m, _f, _p = (
+    MedicallyUnlikelyEdit.__table__.c,
+    FeeScheduleIndicator.__table__.c,
+    PtpEdit.__table__.c,
+)
+_ALL_FACTS = union_all(
+    _branch(
+        "code",
+        (_c.code, _c.status, _c.deleted_on, _c.replaced_by, _c.release_id),
+        _c.release_id.in_(bindparam("code_releases", expanding=True)),
+        _c.code.in_(_codes),
+    ),
+    _branch(
+        "descriptor",
+        (_d.code, _d.source, _d.text, _d.release_id),
+        _d.release_id.in_(bindparam("descriptor_releases", expanding=True)),
+        _d.code.in_(_codes),
+    ),
+    _branch(
+        "addon",
+        (_a.add_on_code, _a.primary_code, _a.edit_type, _a.add_on_deleted_on, _a.effective_on,
+         _a.deleted_on),
+        _a.release_id == bindparam("addon_release"),
+        _a.add_on_code.in_(_codes),
+    ),
+    _branch(
+        "mue",
+        (_m.code, _m.value, _m.adjudication_indicator, _m.rationale),
+        _m.release_id == bindparam("mue_release"),
+        _m.code.in_(_codes),
+    ),
+    _branch(
+        "pfs",
+        (_f.code, _f.modifier, _f.status, _f.global_days, _f.pctc, _f.mult_proc, _f.bilat_surg,
+         _f.asst_surg, _f.co_surg, _f.team_surg),
+        _f.release_id == bindparam("pfs_release"),
+        _f.code.in_(_codes),
+    ),
+    _branch(
+        "ptp",
+        (_p.column_1, _p.column_2, _p.modifier_indicator, _p.rationale, _p.effective_on,
+         _p.deleted_on),
+        _p.release_id == bindparam("ptp_release"),
+        _p.column_1.in_(_codes),
+        _p.column_2.in_(_codes),
+    ),
+)  # fmt: skip
 
 
 def fetch_fact_rows(
     connection: Connection, releases: dict[str, ReleaseRef], wanted: list[str]
-) -> FactRows:
-    """Every fact row of ``wanted`` in the answering releases, table by table."""
-    rows = FactRows()
-    run = connection.execute
-    code_releases = release_ids(releases, CODE_ROW_KINDS)
-    if code_releases:
-        rows.code = run(
-            select(Code.code, Code.status, Code.deleted_on, Code.replaced_by, Code.release_id)
-            .where(Code.release_id.in_(code_releases), Code.code.in_(wanted))
-        ).all()  # fmt: skip
-    descriptor_releases = release_ids(releases, _DESCRIPTOR_KINDS)
-    if descriptor_releases:
-        rows.descriptor = run(
-            select(Descriptor.code, Descriptor.source, Descriptor.text, Descriptor.release_id)
-            .where(Descriptor.release_id.in_(descriptor_releases), Descriptor.code.in_(wanted))
-        ).all()  # fmt: skip
-    if (addon := releases.get(ReleaseKind.ADDON)) is not None:
-        rows.addon = run(
-            select(
-                AddOnEdit.add_on_code, AddOnEdit.primary_code, AddOnEdit.edit_type,
-                AddOnEdit.add_on_deleted_on, AddOnEdit.effective_on, AddOnEdit.deleted_on,
-            ).where(AddOnEdit.release_id == addon.id, AddOnEdit.add_on_code.in_(wanted))
-        ).all()  # fmt: skip
-    if (mue := releases.get(ReleaseKind.MUE)) is not None:
-        m = MedicallyUnlikelyEdit
-        rows.mue = run(
-            select(m.code, m.value, m.adjudication_indicator, m.rationale)
-            .where(m.release_id == mue.id, m.code.in_(wanted))
-        ).all()  # fmt: skip
-    if (pfs := releases.get(ReleaseKind.PFS)) is not None:
-        f = FeeScheduleIndicator
-        rows.pfs = run(
-            select(
-                f.code, f.modifier, f.status, f.global_days, f.pctc, f.mult_proc, f.bilat_surg,
-                f.asst_surg, f.co_surg, f.team_surg,
-            ).where(f.release_id == pfs.id, f.code.in_(wanted))
-        ).all()  # fmt: skip
-    # A pair needs two codes: with one, there is no PTP edit to find.
-    if (ptp := releases.get(ReleaseKind.PTP)) is not None and len(wanted) > 1:
-        p = PtpEdit
-        rows.ptp = run(
-            select(
-                p.column_1, p.column_2, p.modifier_indicator, p.rationale, p.effective_on,
-                p.deleted_on,
-            ).where(p.release_id == ptp.id, p.column_1.in_(wanted), p.column_2.in_(wanted))
-        ).all()  # fmt: skip
-    return rows
+) -> dict[str, list[Values]]:
+    """Every fact row of ``wanted`` in the answering releases, by table tag, in one query."""
+
+    def one(kind: str) -> int:
+        return releases[kind].id if kind in releases else _NO_RELEASE
+
+    params = {
+        "codes": wanted,
+        "code_releases": release_ids(releases, CODE_ROW_KINDS),
+        "descriptor_releases": release_ids(releases, _DESCRIPTOR_KINDS),
+        "addon_release": one(ReleaseKind.ADDON),
+        "mue_release": one(ReleaseKind.MUE),
+        "pfs_release": one(ReleaseKind.PFS),
+        # A pair needs two codes: with one, skip the PTP branch's index probes.
+        "ptp_release": one(ReleaseKind.PTP) if len(wanted) > 1 else _NO_RELEASE,
+    }
+    by_tag: dict[str, list[Values]] = defaultdict(list)
+    for row in connection.execute(_ALL_FACTS, params).all():
+        by_tag[row[0]].append(tuple(row[1:]))
+    return by_tag
 
 
 def release_ids(releases: dict[str, ReleaseRef], kinds: Iterable[str]) -> list[int]:
