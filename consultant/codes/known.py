@@ -1,7 +1,9 @@
 """The set of every code the code knowledge holds, for the extractor's confidence.
 
 Loaded with one query and kept per database until a release is added or
-removed, so a worker drafting many replies pays for it once. The NCCI PTP
+removed, so a worker drafting many replies pays for it once: with the full CMS
+data, 54 ms uncached against 0.4 ms to check the cache on PostgreSQL (38 ms
+against 0.2 ms on SQLite), where a whole draft takes a few milliseconds. The NCCI PTP
 table is left out on purpose: reading its 2.5 million rows costs seconds (on
 SQLite, every ``consultant extract`` would pay them), and the only codes it
 adds are about 1,800 deleted long ago, which the MUE, fee schedule, add-on and
