@@ -19,6 +19,7 @@ from consultant.consultations import commands as consultations_commands
 from consultant.extraction import commands as extraction_commands
 from consultant.inbound import commands as inbound_commands
 from consultant.review import commands as review_commands
+from consultant.web import commands as web_commands
 
 if TYPE_CHECKING:
     from sqlalchemy.exc import DBAPIError
@@ -138,5 +139,6 @@ for _commands in (
     extraction_commands,
     inbound_commands,
     review_commands,
+    web_commands,
 ):
     _commands.register(main)

@@ -97,6 +97,28 @@ class Settings(BaseSettings):
     unknown_sender_policy: str = Field(
         "hold", description="'hold' for an operator, or 'invite' to draft an invitation."
     )
+    web_host: str = Field("127.0.0.1", description="Address `consultant serve` listens on.")
+    web_port: int = Field(8000, gt=0, lt=65536, description="Port `consultant serve` listens on.")
+    web_secure_cookies: bool = Field(
+        False,
+        description="Mark cookies Secure even on plain HTTP requests (behind a TLS proxy that "
+        "does not say so); HTTPS requests get Secure cookies anyway.",
+    )
+    web_session_hours: float = Field(
+        12.0, gt=0, description="A staff sign-in lasts at most this long (a working day)."
+    )
+    web_session_idle_minutes: float = Field(
+        120.0, gt=0, description="A staff sign-in unused for this long ends."
+    )
+    login_failures_per_address: int = Field(
+        5, gt=0, description="Failed sign-ins for one address within the window before refusal."
+    )
+    login_failures_per_client: int = Field(
+        20, gt=0, description="Failed sign-ins from one client address within the window."
+    )
+    login_failure_window_minutes: float = Field(
+        15.0, gt=0, description="The window the two limits above count failures in."
+    )
 
     @field_validator("database_url")
     @classmethod

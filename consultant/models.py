@@ -1,6 +1,7 @@
 """Every table of the service, imported in one place for Alembic and for tests."""
 
 from consultant.accounts.models import Account, AccountAddress, AccountEvent
+from consultant.accounts.staff import LoginAttempt, StaffUser, WebSession
 from consultant.codes.models import (
     AddOnEdit,
     Code,
@@ -28,8 +29,11 @@ __all__ = [
     "Draft",
     "FeeScheduleIndicator",
     "InboundMessage",
+    "LoginAttempt",
     "MailboxState",
     "MedicallyUnlikelyEdit",
     "PollerLease",
     "PtpEdit",
+    "StaffUser",
+    "WebSession",
 ]

@@ -7,12 +7,14 @@ import sys
 
 import click
 
-from consultant.command_exits import settings_or_exit
+from consultant.accounts.roles import StaffRole
+from consultant.command_exits import fail, settings_or_exit
 
 
 def register(main: click.Group) -> None:
-    """Add the ``accounts`` group to the command line."""
+    """Add the ``accounts`` and ``users`` groups to the command line."""
     main.add_command(accounts)
+    main.add_command(users)
 
 
 @click.group()
@@ -48,3 +50,62 @@ def create(email: str, name: str | None, plan: str, password_stdin: bool, as_jso
         click.echo(json.dumps({"id": account_id, "email": address, "plan": plan}))
     else:
         click.echo(f"Account {account_id} created for {address}.")
+
+
+@click.group()
+def users() -> None:
+    """Staff users of the web app: reviewers and admins."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in StaffRole]),
+    help="A reviewer reviews drafts; an admin also manages staff.",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin instead of generating one."
+)
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff user who signs in with EMAIL; without --password-stdin a strong password
+    is generated and printed once."""
+    from consultant.accounts.staff import (
+        StaffUserExistsError,
+        create_staff_user,
+        generate_password,
+        normalise_staff_email,
+    )
+    from consultant.db import unit_of_work
+
+    try:
+        address = normalise_staff_email(email)
+    except ValueError as exc:
+        fail(exc, status=1)
+    settings = settings_or_exit()
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
+    if not password:
+        fail("--password-stdin read an empty password", status=1)
+    try:
+        with unit_of_work(settings.resolved_database_url) as session:
+            user_id = create_staff_user(session, address, StaffRole(role), password).id
+    except StaffUserExistsError:
+        fail(f"{address} is already a staff user", status=1)
+    click.echo(f"Staff user {user_id} created: {address} ({role}).")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@users.command("ensure-demo")
+def users_ensure_demo() -> None:
+    """On a database with no staff user, create the reviewer reviewer@localhost and print its
+    generated password once; otherwise do nothing (what `make run` calls)."""
+    from consultant.accounts.staff import DEMO_REVIEWER, ensure_demo_reviewer
+    from consultant.db import unit_of_work
+
+    settings = settings_or_exit()
+    with unit_of_work(settings.resolved_database_url) as session:
+        password = ensure_demo_reviewer(session)
+    if password is not None:
+        click.echo(f"Demo reviewer {DEMO_REVIEWER} created; password (shown once): {password}")
