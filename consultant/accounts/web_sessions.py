@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from consultant.accounts.roles import StaffRole
 from consultant.accounts.staff import StaffUser, WebSession, utc_now
 
 #: ``last_seen_at`` is written at most this often, not on every request.
@@ -30,11 +31,21 @@ class SessionLimits:
 
 
 @dataclass(frozen=True)
+class StaffIdentity:
+    """Who a signed-in user is: plain values, still readable after the request's transaction
+    ended (an error page after a rollback shows them too)."""
+
+    id: int
+    email: str
+    role: StaffRole
+
+
+@dataclass(frozen=True)
 class SignedIn:
     """A valid session and its user, as a request sees them."""
 
     session_id: int
-    user: StaffUser
+    user: StaffIdentity
     csrf_token: str
 
 
@@ -89,7 +100,8 @@ def signed_in(session: Session, token: str | None, limits: SessionLimits) -> Sig
     web_session, user = found
     if _as_utc(web_session.last_seen_at) < now - _TOUCH_EVERY:
         web_session.last_seen_at = now
-    return SignedIn(web_session.id, user, web_session.csrf_token)
+    identity = StaffIdentity(user.id, user.email, StaffRole(user.role))
+    return SignedIn(web_session.id, identity, web_session.csrf_token)
 
 
 def end_session(session: Session, token: str) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from consultant.config import Settings
-from consultant.web import admin_pages, health, login_pages, review_pages
+from consultant.web import admin_pages, health, login_pages, review_pages, staff_api
 from consultant.web.csrf import verify_csrf
 from consultant.web.errors import add_error_handlers
 from consultant.web.rendering import web_templates_dir
@@ -19,6 +19,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     login_pages.router,
     review_pages.router,
     admin_pages.router,
+    staff_api.router,
 )
 
 

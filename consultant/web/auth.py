@@ -19,8 +19,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from consultant.accounts.roles import StaffRole
-from consultant.accounts.staff import StaffUser
-from consultant.accounts.web_sessions import SessionLimits, SignedIn, signed_in
+from consultant.accounts.web_sessions import SessionLimits, SignedIn, StaffIdentity, signed_in
 from consultant.config import Settings
 from consultant.web.cookies import SESSION_COOKIE
 from consultant.web.database import AppSettings, DatabaseSession
@@ -65,23 +64,23 @@ def current_signed_in(found: SignedInOrNone) -> SignedIn:
 CurrentSession = Annotated[SignedIn, Depends(current_signed_in)]
 
 
-def current_staff(found: CurrentSession) -> StaffUser:
+def current_staff(found: CurrentSession) -> StaffIdentity:
     """The signed-in staff user (any role)."""
     return found.user
 
 
-CurrentStaff = Annotated[StaffUser, Depends(current_staff)]
+CurrentStaff = Annotated[StaffIdentity, Depends(current_staff)]
 
 
-def has_role(user: StaffUser, role: StaffRole) -> bool:
+def has_role(user: StaffIdentity, role: StaffRole) -> bool:
     """Whether ``user`` may do what ``role`` may."""
     return user.role in _INCLUDED_ROLES[role]
 
 
-def require_role(role: StaffRole) -> Callable[[StaffUser], StaffUser]:
+def require_role(role: StaffRole) -> Callable[[StaffIdentity], StaffIdentity]:
     """A dependency: the signed-in user, who must have ``role`` (else 403)."""
 
-    def staff_with_role(user: CurrentStaff) -> StaffUser:
+    def staff_with_role(user: CurrentStaff) -> StaffIdentity:
         if not has_role(user, role):
             raise HTTPException(403, "Your role cannot open this page; ask an admin.")
         return user
@@ -90,5 +89,5 @@ def require_role(role: StaffRole) -> Callable[[StaffUser], StaffUser]:
     return staff_with_role
 
 
-AdminStaff = Annotated[StaffUser, Depends(require_role(StaffRole.ADMIN))]
-ReviewerStaff = Annotated[StaffUser, Depends(require_role(StaffRole.REVIEWER))]
+AdminStaff = Annotated[StaffIdentity, Depends(require_role(StaffRole.ADMIN))]
+ReviewerStaff = Annotated[StaffIdentity, Depends(require_role(StaffRole.REVIEWER))]
