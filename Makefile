@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test install services lint bench clean help
 
 help:
-	@echo "make run    start the whole service on embedded defaults (SQLite, local broker, var/mail, var/outbox)"
+	@echo "make run    start the whole service on embedded defaults (SQLite, local broker, var/mail, var/outbox, the web app)"
 	@echo "make test   install what is missing, start the test servers' prerequisites, run every test"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make bench  run the benchmarks under bench/ (they print figures)"
@@ -28,6 +28,9 @@ run: install
 	@$(BIN)/consultant codes load-sample
 	@echo "==> demo account coder@localhost: try  echo 'Can 63057 be billed with 63056?' | consultant ask --from coder@localhost"
 	@$(BIN)/consultant accounts create coder@localhost --name "Demo coder" >/dev/null 2>&1 || true
+	@echo "==> demo reviewer reviewer@localhost for the web app (its password is printed once, when it is created)"
+	@$(BIN)/consultant users ensure-demo
+	@echo "==> the web app: http://$${CONSULTANT_WEB_HOST:-127.0.0.1}:$${CONSULTANT_WEB_PORT:-8000}/"
 	@echo "==> starting the processes of the Procfile (Ctrl-C stops them)"
 	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile $$(grep -oE '^[a-z]+:' Procfile | tr -d ':' | grep -vx release | tr '\n' ' ')
 
