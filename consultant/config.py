@@ -76,7 +76,26 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite under var/.")
     broker_url: str = Field("", description="Celery broker URL; empty means a local one.")
     imap_url: str = Field("", description="imap://user:pass@host:143/INBOX, imaps://..., or empty.")
-    smtp_url: str = Field("", description="smtp://user:pass@host:587?starttls=1, or empty.")
+    smtp_url: str = Field(
+        "",
+        description="smtps://user:pass@host:465, smtp://user:pass@host:587 (STARTTLS, "
+        "required; ?starttls=no only for a relay on this machine), or empty for var/outbox/.",
+    )
+    send_delay: float = Field(
+        10.0, ge=0, description="Seconds an approval can be taken back before its send starts."
+    )
+    send_retry_minutes: float = Field(
+        240.0, gt=0, description="How long temporary send failures are retried before 'failed'."
+    )
+    sent_folder: str = Field(
+        "Sent", description="IMAP folder a copy of each sent reply goes to ('' for none)."
+    )
+    review_claim_minutes: float = Field(
+        15.0, gt=0, description="How long a reviewer's claim on a draft lasts unless renewed."
+    )
+    review_target_minutes: float = Field(
+        240.0, gt=0, description="The answer time the queue colours each draft's age against."
+    )
     reply_from: str = Field(
         "consultant@localhost",
         description="From address of replies, bare or with a display name "

@@ -207,3 +207,8 @@ class SharedConnection:
             with contextlib.suppress(Exception):  # already broken: nothing more to do
                 self._connection.close()
             self._connection = None
+
+
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed: what every status guard checks."""
+    return int(result.rowcount)

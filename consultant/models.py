@@ -14,6 +14,8 @@ from consultant.codes.models import (
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
 from consultant.db import Base
 from consultant.inbound.models import InboundMessage, MailboxState, PollerLease
+from consultant.outbound.models import OutboundMessage
+from consultant.review.models import DraftClaim, ReviewEvent
 
 __all__ = [
     "Account",
@@ -27,13 +29,16 @@ __all__ = [
     "DataRelease",
     "Descriptor",
     "Draft",
+    "DraftClaim",
     "FeeScheduleIndicator",
     "InboundMessage",
     "LoginAttempt",
     "MailboxState",
     "MedicallyUnlikelyEdit",
+    "OutboundMessage",
     "PollerLease",
     "PtpEdit",
+    "ReviewEvent",
     "StaffUser",
     "WebSession",
 ]

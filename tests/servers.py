@@ -321,6 +321,10 @@ class SmtpSink:
 
         self.port = free_port()
         self.received: list[tuple[str, list[str], bytes]] = []
+        #: The reply to DATA, e.g. "550 5.7.1 refused" or "451 4.3.0 try later" (kept or not).
+        self.answer = "250 Message accepted for delivery"
+        #: Keep the message, then drop the connection without answering DATA.
+        self.drop_after_data = False
         self._arrived = threading.Condition()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -330,10 +334,14 @@ class SmtpSink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content
+        if not self.answer.startswith("250"):
+            return self.answer  # refused: nothing kept
         with self._arrived:
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), bytes(content)))
             self._arrived.notify_all()
-        return "250 Message accepted for delivery"
+        if self.drop_after_data:
+            server.transport.close()
+        return self.answer
 
     def start(self) -> None:
         self.controller.start()

@@ -113,6 +113,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         beat_schedule={
             "sweep-stuck-inbound": {"task": "workers.tasks.sweep_stuck", "schedule": SWEEP_EVERY},
             "purge-raw-mail": {"task": "workers.tasks.purge_raw_mail", "schedule": PURGE_EVERY},
+            "sweep-sends": {"task": "workers.tasks.sweep_sends", "schedule": SWEEP_EVERY},
         },
         timezone="UTC",
     )

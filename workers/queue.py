@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 _RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1}
 
 #: Task names the domain may enqueue, mapped to the Celery task that runs them.
-TASK_NAMES = {"ingest": "workers.tasks.ingest"}
+TASK_NAMES = {"ingest": "workers.tasks.ingest", "send": "workers.tasks.send"}
 #: The same for many rows at once: one message carries a list of ids.
 BATCH_TASK_NAMES = {"ingest": "workers.tasks.ingest_batch"}
 #: Ids per batch message. A task costs the worker about 2 ms of its own, so

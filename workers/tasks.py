@@ -12,9 +12,12 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 
 from consultant.config import get_settings
-from consultant.db import unit_of_work
+from consultant.db import enqueue_after_commit, unit_of_work
 from consultant.inbound import requeue as requeue_service
 from consultant.inbound.ingest import IngestFailedError, run_ingest, run_ingest_batch
+from consultant.mail.outbound_transports import transport_for
+from consultant.outbound import sending
+from consultant.outbound.sent_copy import copy_to_sent_folder
 from workers.app import app
 from workers.queue import CeleryTaskQueue
 
@@ -104,3 +107,34 @@ def purge_raw_mail() -> int:
     if count:
         logger.info("purged the raw bytes of %d inbound rows", count)
     return count
+
+
+@app.task(  # type: ignore[untyped-decorator]
+    bind=True, name="workers.tasks.send", acks_late=True, max_retries=None
+)
+def send(self: Any, outbound_id: int) -> str:
+    """Send approved reply ``outbound_id`` once its undo window has passed; retried with backoff.
+
+    The status guard in :func:`consultant.outbound.sending.send_one` makes a
+    duplicate or late message harmless: only an ``approved`` row is sent.
+    """
+    settings = get_settings()
+    transport = transport_for(settings.smtp_url, settings.outbox_dir)
+    outcome = sending.send_one(settings.resolved_database_url, int(outbound_id), transport)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=max(outcome.retry_in, 0.05), exc=None) from None
+    if outcome.status == "sent":
+        copy_to_sent_folder(settings, int(outbound_id))
+    return outcome.status
+
+
+@app.task(name="workers.tasks.sweep_sends", acks_late=True)  # type: ignore[untyped-decorator]
+def sweep_sends() -> int:
+    """Re-enqueue sends that are due but not queued, or lost with their worker (beat)."""
+    settings = get_settings()
+    with unit_of_work(settings.resolved_database_url) as session:
+        ids = sending.sends_to_resume(session)
+        enqueue_after_commit(session, "send", ids, CeleryTaskQueue())
+    if ids:
+        logger.info("sweeper re-enqueued %d sends", len(ids))
+    return len(ids)

@@ -248,6 +248,21 @@ class ImapSource:
         return any(_announces_mail(response) for response in [*responses, *late])
 
     @_unavailable_on_network_errors
+    @_unavailable_on_network_errors
+    def append_to(self, folder: str, raw: bytes) -> None:
+        """Append ``raw``, marked read, to ``folder`` (created when missing): the Sent copy."""
+        opened_here = self._client is None
+        if opened_here:
+            self.open()
+        try:
+            client = self._connected()
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            client.append(folder, raw, flags=(b"\\Seen",))
+        finally:
+            if opened_here:
+                self.close()
+
     def deliver(self, raw: bytes) -> None:
         opened_here = self._client is None
         if opened_here:

@@ -10,6 +10,7 @@ import click
 
 from consultant.command_exits import fail, settings_or_exit
 from consultant.consultations.states import DraftStatus
+from consultant.review import decision_commands
 
 #: ``review list --status``: a draft status, or every draft.
 STATUS_CHOICES = [*(status.value for status in DraftStatus), "all"]
@@ -23,6 +24,7 @@ SHOWN_PRIMARIES = 12
 
 def register(main: click.Group) -> None:
     """Add the ``review`` group to the command line."""
+    decision_commands.register(review)
     main.add_command(review)
 
 
