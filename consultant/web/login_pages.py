@@ -107,6 +107,12 @@ def sign_in_page(
     return _sign_in_form(request, settings, next_path=safe_next(next) if next else "")
 
 
+@router.get("/login")
+def sign_in_address() -> RedirectResponse:
+    """``/login`` typed or bookmarked: the form lives at ``/``."""
+    return RedirectResponse("/", status_code=303)
+
+
 @router.post("/login")
 def sign_in(
     request: Request,
