@@ -39,7 +39,8 @@ services:
 
 test: install services
 	@echo "==> running the tests (SQLite and PostgreSQL; real Dovecot, Redis, SMTP sink)"
-	@$(BIN)/pytest -q
+	@# Three test processes on two cores: most tests wait on servers and child processes.
+	@$(BIN)/pytest -q -n 3 --dist worksteal
 
 lint: install
 	@$(BIN)/ruff check .

@@ -8,6 +8,7 @@ configuration (/etc/dovecot, the system Redis) is never touched.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import pwd
@@ -325,6 +326,8 @@ class SmtpSink:
         self.answer = "250 Message accepted for delivery"
         #: Keep the message, then drop the connection without answering DATA.
         self.drop_after_data = False
+        #: Seconds to wait before answering DATA: a slow server, so a kill lands mid-send.
+        self.data_delay = 0.0
         self._arrived = threading.Condition()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -334,6 +337,8 @@ class SmtpSink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         if not self.answer.startswith("250"):
             return self.answer  # refused: nothing kept
         with self._arrived:

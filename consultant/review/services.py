@@ -10,16 +10,40 @@ from sqlalchemy.orm import Session
 
 from consultant.consultations.models import ConsultationMessage, Draft
 from consultant.consultations.states import DraftStatus
+from consultant.outbound.models import OutboundMessage
+from consultant.outbound.states import OutboundStatus
+
+#: ``review list --status`` also takes where an approved reply is on its way out.
+SEND_STATES = (OutboundStatus.SENDING.value, OutboundStatus.SENT.value, OutboundStatus.FAILED.value)
 
 
 def list_drafts(
     session: Session, status: str | None = DraftStatus.PENDING.value, limit: int = 500
 ) -> Sequence[Draft]:
-    """Drafts with ``status`` (all when None), oldest first: the order reviewers work in."""
+    """Drafts with ``status`` (all when None), oldest first: the order reviewers work in.
+
+    A send state (sending, sent, failed) lists the approved drafts whose reply is in it.
+    """
     query = select(Draft).order_by(Draft.created_at, Draft.id).limit(limit)
-    if status is not None:
+    if status in SEND_STATES:
+        query = query.join(OutboundMessage, OutboundMessage.draft_id == Draft.id).where(
+            OutboundMessage.status == status
+        )
+    elif status is not None:
         query = query.where(Draft.status == status)
     return session.scalars(query).all()
+
+
+def send_states(session: Session, draft_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """For each approved draft among ``draft_ids``: its send status and last error."""
+    if not draft_ids:
+        return {}
+    rows = session.execute(
+        select(OutboundMessage.draft_id, OutboundMessage.status, OutboundMessage.last_error).where(
+            OutboundMessage.draft_id.in_(draft_ids)
+        )
+    )
+    return {draft_id: (status, error) for draft_id, status, error in rows}
 
 
 def draft_summary(draft: Draft) -> dict[str, Any]:

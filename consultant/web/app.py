@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from consultant.config import Settings
-from consultant.web import admin_pages, health, login_pages, review_pages, staff_api
+from consultant.web import (
+    admin_pages,
+    draft_pages,
+    health,
+    login_pages,
+    review_api,
+    review_pages,
+    staff_api,
+)
 from consultant.web.csrf import verify_csrf
 from consultant.web.errors import add_error_handlers
 from consultant.web.rendering import web_templates_dir
@@ -18,8 +26,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     login_pages.router,
     review_pages.router,
+    draft_pages.router,
     admin_pages.router,
     staff_api.router,
+    review_api.router,
 )
 
 

@@ -55,7 +55,9 @@ class SecurityHeaders:
                 started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
+                    # A route may send its own, stricter policy (the sandboxed question frame).
+                    if name not in headers:
+                        headers[name] = value
                 headers["Cache-Control"] = cache_control
             await send(message)
 

@@ -10,8 +10,11 @@ from email.policy import default
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from consultant.cli import main
+from consultant.config import get_settings
 from consultant.consultations.models import Draft
 from consultant.db import unit_of_work
 from consultant.mail.message_ids import consultation_id_from_message_ids
@@ -238,3 +241,24 @@ def test_an_approval_is_undone_before_its_send_starts_and_not_after(
         unit_of_work(database_url) as session,
     ):
         withdraw(session, pending.draft_id, reviewer_of(session, pending))
+
+
+def test_a_failed_send_is_listed_with_the_servers_reason(
+    database_url: str, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pending = make_pending_draft(database_url)
+    with unit_of_work(database_url) as session:
+        outbound_id = approve(
+            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
+        ).id
+    smtp_sink.answer = "554 5.7.1 Message refused"
+    assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "failed"
+    monkeypatch.setenv("CONSULTANT_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["review", "list", "--status", "failed"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert f"#{pending.draft_id}" in result.output
+    assert "send failed: 554 5.7.1 Message refused" in result.output
