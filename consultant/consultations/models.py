@@ -12,7 +12,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consultant.consultations.states import DraftKind, DraftStatus
@@ -71,11 +82,14 @@ class Draft(Base):
     __table_args__ = (
         Index("ix_draft_status_created_at", "status", "created_at"),
         Index("ix_draft_kind_to_address", "kind", "to_address"),
+        # One draft of each kind per source message: ingest's answer (or notice) once, and
+        # a reviewer's rejection notice or question for more information once.
+        UniqueConstraint("inbound_message_id", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inbound_message_id: Mapped[int] = mapped_column(
-        _InboundId, ForeignKey("inbound_message.id", ondelete="RESTRICT"), unique=True
+        _InboundId, ForeignKey("inbound_message.id", ondelete="RESTRICT")
     )
     consultation_id: Mapped[int | None] = mapped_column(
         ForeignKey("consultation.id", ondelete="CASCADE"), index=True

@@ -24,3 +24,5 @@ class DraftKind(enum.StrEnum):
     ANSWER = "answer"  # a reply to a coding question
     TOO_LARGE = "too_large"  # asks the sender to send a smaller message
     INVITATION = "invitation"  # invites an unknown sender to register
+    REJECTION_NOTICE = "rejection_notice"  # tells the asker a reviewer declined to answer
+    MORE_INFORMATION = "more_information"  # a reviewer's question back to the asker

@@ -1,4 +1,4 @@
-"""``consultant review approve|reject|undo|retry-send``: the same decisions as the web pages.
+"""``consultant review approve|reject|ask|undo|retry-send``: the same decisions as the web pages.
 
 A decision that cannot be made (a second approval, a stale draft, a claim
 held by someone else) is one line on stderr with exit status 1.
@@ -25,7 +25,13 @@ REFUSED_EXIT = 1
 
 def register(review: click.Group) -> None:
     """Add the decision commands to the ``review`` group."""
-    for command in (approve_command, reject_command, undo_command, retry_send_command):
+    for command in (
+        approve_command,
+        reject_command,
+        ask_command,
+        undo_command,
+        retry_send_command,
+    ):
         review.add_command(command)
 
 
@@ -86,18 +92,42 @@ def approve_command(draft_id: int, reviewer: str, body_file: Path | None) -> Non
 @click.argument("draft_id", type=int)
 @click.option("--reviewer", required=True, help="The rejecting reviewer's staff address.")
 @click.option("--reason", required=True, help="Why: kept in the draft's audit trail.")
-def reject_command(draft_id: int, reviewer: str, reason: str) -> None:
-    """Reject DRAFT_ID with a reason; nothing is sent."""
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="Also draft a notice telling the asker, with the reason (it needs its own approval).",
+)
+def reject_command(draft_id: int, reviewer: str, reason: str, notify: bool) -> None:
+    """Reject DRAFT_ID with a reason; nothing of it is sent."""
     from consultant.db import unit_of_work
     from consultant.review.decisions import ReviewRefused, reject
 
     settings = settings_or_exit()
     try:
         with unit_of_work(settings.resolved_database_url) as session:
-            reject(session, draft_id, _reviewer(session, reviewer), reason)
+            notice = reject(session, draft_id, _reviewer(session, reviewer), reason, notify=notify)
     except ReviewRefused as exc:
         fail(exc, REFUSED_EXIT)
-    click.echo(f"Rejected draft #{draft_id}.")
+    also = f"; the notice to the asker is draft #{notice}, pending approval" if notice else ""
+    click.echo(f"Rejected draft #{draft_id}{also}.")
+
+
+@click.command("ask")
+@click.argument("draft_id", type=int)
+@click.option("--reviewer", required=True, help="The reviewer asking.")
+@click.option("--question", required=True, help="What the asker should tell us.")
+def ask_command(draft_id: int, reviewer: str, question: str) -> None:
+    """Set DRAFT_ID aside and draft a question back to the asker (it needs approval)."""
+    from consultant.db import unit_of_work
+    from consultant.review.decisions import ReviewRefused, ask_for_information
+
+    settings = settings_or_exit()
+    try:
+        with unit_of_work(settings.resolved_database_url) as session:
+            asking = ask_for_information(session, draft_id, _reviewer(session, reviewer), question)
+    except ReviewRefused as exc:
+        fail(exc, REFUSED_EXIT)
+    click.echo(f"Draft #{draft_id} set aside; the question to the asker is draft #{asking}.")
 
 
 @click.command("undo")

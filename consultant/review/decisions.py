@@ -16,12 +16,13 @@ from email.policy import default as default_policy
 from email.utils import make_msgid
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultant.accounts.staff import StaffUser
 from consultant.config import Settings, parse_reply_from
 from consultant.consultations.models import Consultation, ConsultationMessage, Draft
-from consultant.consultations.states import DraftStatus
+from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.db import TaskQueue, enqueue_after_commit, rows_changed
 from consultant.inbound.models import InboundMessage
 from consultant.mail.compose import ReplyHeaders, compose_reply, one_line
@@ -152,7 +153,8 @@ def approve(
     _decide(session, draft, DraftStatus.APPROVED)
     edited = text.strip() != draft.body_text.strip()
     headers = _reply_headers(session, draft, policy)
-    raw = compose_reply(headers, text, None if edited else (draft.body_html or None))
+    html = None if edited or not draft.body_html else reviewed_html(draft.body_html)
+    raw = compose_reply(headers, reviewed_text(text), html)
     now = utc_now()
     outbound = OutboundMessage(
         draft_id=draft.id,
@@ -178,15 +180,130 @@ def approve(
     return outbound
 
 
-def reject(session: Session, draft_id: int, reviewer: StaffUser, reason: str) -> None:
-    """Reject the draft with a reason (kept in the audit trail); nothing is sent."""
+def reject(
+    session: Session, draft_id: int, reviewer: StaffUser, reason: str, *, notify: bool = False
+) -> int | None:
+    """Reject the draft with a reason (kept in the audit trail); nothing of it is sent.
+
+    With ``notify``, a notice telling the asker (with the reason) becomes a new pending
+    draft, which needs its own approval; its id is returned.
+    """
     reason = " ".join(reason.split())
     if not reason:
         raise ReviewRefused("give a reason for the rejection")
     draft = _draft_or_refuse(session, draft_id)
     _check_claim(session, draft_id, reviewer)
+    if notify and draft.kind != DraftKind.ANSWER:
+        raise ReviewRefused(
+            f"draft #{draft_id} is a {draft.kind} draft: only an answer gets a notice"
+        )
     _decide(session, draft, DraftStatus.REJECTED)
-    record(session, draft.id, reviewer.id, "rejected", {"reason": reason[:2000]})
+    notice_id = None
+    if notify:
+        notice_id = _reviewer_draft(
+            session, draft, DraftKind.REJECTION_NOTICE, "rejection-notice", {"reason": reason}
+        )
+    detail: dict[str, object] = {"reason": reason[:2000]}
+    if notice_id is not None:
+        detail["notice_draft_id"] = notice_id
+    record(session, draft.id, reviewer.id, "rejected", detail)
+    return notice_id
+
+
+def ask_for_information(session: Session, draft_id: int, reviewer: StaffUser, question: str) -> int:
+    """Set the answer aside and draft the reviewer's question to the asker (pending approval).
+
+    The asker's reply joins the consultation and gets a new answer draft.
+    """
+    question = question.strip()
+    if not question:
+        raise ReviewRefused("write the question to ask the asker")
+    draft = _draft_or_refuse(session, draft_id)
+    _check_claim(session, draft_id, reviewer)
+    if draft.kind != DraftKind.ANSWER:
+        raise ReviewRefused(f"draft #{draft_id} is a {draft.kind} draft: only an answer can ask")
+    _decide(session, draft, DraftStatus.REJECTED)
+    asking = _reviewer_draft(
+        session, draft, DraftKind.MORE_INFORMATION, "more-information", {"question": question}
+    )
+    record(
+        session,
+        draft.id,
+        reviewer.id,
+        "asked_for_information",
+        {"question": question[:4000], "question_draft_id": asking},
+    )
+    return asking
+
+
+def _reviewer_draft(
+    session: Session, answered: Draft, kind: DraftKind, template: str, context: dict[str, str]
+) -> int:
+    """A pending draft of ``kind`` to the same asker, on the same source message."""
+    from consultant.accounts.models import Account
+    from consultant.consultations.drafting import original_subject, render_email
+
+    consultation = (
+        session.get(Consultation, answered.consultation_id) if answered.consultation_id else None
+    )
+    account = (
+        session.get(Account, consultation.account_id)
+        if consultation and consultation.account_id
+        else None
+    )
+    subject, text, html = render_email(
+        template,
+        {
+            **context,
+            "original_subject": original_subject(consultation.subject if consultation else None),
+            "greeting_name": account.name if account and account.name else "",
+        },
+    )
+    made = Draft(
+        inbound_message_id=answered.inbound_message_id,
+        consultation_id=answered.consultation_id,
+        kind=kind.value,
+        status=DraftStatus.PENDING.value,
+        to_address=answered.to_address,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        template=template,
+        facts={"answers_draft": answered.id},
+    )
+    try:
+        with session.begin_nested():  # a savepoint: the refusal leaves the transaction usable
+            session.add(made)
+    except IntegrityError:
+        raise ReviewRefused(f"draft #{answered.id} already has its {kind.value} draft") from None
+    return made.id
+
+
+#: The sentence a sent reply carries, and only a sent one (a preview was never reviewed).
+REVIEWED_SENTENCE = "A certified coder reviewed this reply before it was sent."
+_SIGNATURE = "CaseConsultant"
+
+
+def reviewed_text(text: str) -> str:
+    """The approved text with the reviewed sentence before the signature (once)."""
+    if REVIEWED_SENTENCE in text:
+        return text
+    lines = text.rstrip("\n").split("\n")
+    for n, line in enumerate(lines):
+        if line.strip() == _SIGNATURE:
+            return "\n".join([*lines[:n], REVIEWED_SENTENCE, "", *lines[n:]]) + "\n"
+    return "\n".join([*lines, "", REVIEWED_SENTENCE]) + "\n"
+
+
+def reviewed_html(html: str) -> str:
+    """The draft's HTML with the reviewed sentence before the signature (once)."""
+    if REVIEWED_SENTENCE in html:
+        return html
+    sentence = f"<p>{REVIEWED_SENTENCE}</p>\n"
+    for marker in (f"<p>{_SIGNATURE}</p>", "</body>"):
+        if marker in html:
+            return html.replace(marker, sentence + marker, 1)
+    return html + sentence
 
 
 def withdraw(session: Session, draft_id: int, reviewer: StaffUser) -> None:
@@ -271,6 +388,7 @@ __all__ = [
     "ReviewRefused",
     "SendPolicy",
     "approve",
+    "ask_for_information",
     "claim",
     "reject",
     "withdraw",

@@ -14,7 +14,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from consultant.accounts.staff import StaffUser
 from consultant.consultations.models import Draft
-from consultant.review.decisions import ReviewRefused, approve, claim, reject, send_policy, withdraw
+from consultant.review.decisions import (
+    ReviewRefused,
+    approve,
+    ask_for_information,
+    claim,
+    reject,
+    send_policy,
+    withdraw,
+)
 from consultant.review.draft_view import attachment_bytes, draft_view
 from consultant.review.fact_lines import describe_facts
 from consultant.web.auth import ReviewerStaff
@@ -31,6 +39,9 @@ _DONE = {
     "approved": "Approved. It is sent when the undo window has passed.",
     "rejected": "Rejected. Nothing is sent.",
     "undone": "Approval taken back: the draft is pending again.",
+    "notice": "The answer was rejected. This is the notice to the asker: approve it to send it.",
+    "asking": "The answer was set aside. This is the question to the asker: approve it to send.",
+    "retried": "The send was queued again, with the same Message-ID.",
 }
 
 
@@ -187,14 +198,64 @@ def reject_draft(
     db: DatabaseSession,
     settings: AppSettings,
     reason: Annotated[str, Form(max_length=2000)] = "",
+    notify: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     draft = _draft(db, draft_id)
     try:
-        reject(db, draft_id, _staff_user(db, staff.id), reason)
+        notice = reject(db, draft_id, _staff_user(db, staff.id), reason, notify=bool(notify))
     except ReviewRefused as exc:
         db.rollback()
         return _page(request, db, settings, draft, staff.id, message=str(exc), status_code=409)
+    if notice is not None:
+        return _decided(notice, "notice")
     return _decided(draft_id, "rejected")
+
+
+@router.post("/review/{draft_id}/ask")
+def ask_asker(
+    request: Request,
+    draft_id: int,
+    staff: ReviewerStaff,
+    db: DatabaseSession,
+    settings: AppSettings,
+    question: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    draft = _draft(db, draft_id)
+    try:
+        asking = ask_for_information(db, draft_id, _staff_user(db, staff.id), question)
+    except ReviewRefused as exc:
+        db.rollback()
+        return _page(request, db, settings, draft, staff.id, message=str(exc), status_code=409)
+    return _decided(asking, "asking")
+
+
+@router.post("/review/{draft_id}/retry-send")
+def retry_send(
+    request: Request,
+    draft_id: int,
+    staff: ReviewerStaff,
+    db: DatabaseSession,
+    settings: AppSettings,
+) -> Response:
+    """An operator's retry of a failed send: the same bytes and Message-ID."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from consultant.db import enqueue_after_commit
+    from consultant.outbound.models import OutboundMessage
+    from consultant.outbound.sending import retry_failed
+    from consultant.review.audit import record
+
+    draft = _draft(db, draft_id)
+    outbound_id = db.scalar(select(OutboundMessage.id).where(OutboundMessage.draft_id == draft_id))
+    window = dt.timedelta(minutes=settings.send_retry_minutes)
+    if outbound_id is None or not retry_failed(db, outbound_id, window):
+        message = "This draft has no failed send to retry."
+        return _page(request, db, settings, draft, staff.id, message=message, status_code=409)
+    record(db, draft_id, staff.id, "send_retried", {"outbound_id": outbound_id})
+    enqueue_after_commit(db, "send", [outbound_id], CeleryTaskQueue())
+    return _decided(draft_id, "retried")
 
 
 @router.post("/review/{draft_id}/undo")

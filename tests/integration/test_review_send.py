@@ -14,24 +14,34 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from consultant.cli import main
-from consultant.config import get_settings
+from consultant.config import Settings, get_settings
 from consultant.consultations.models import Draft
 from consultant.db import unit_of_work
 from consultant.mail.message_ids import consultation_id_from_message_ids
 from consultant.mail.outbound_transports import FileOutbox, SmtpTransport, TemporarySendError
 from consultant.outbound.models import OutboundMessage
 from consultant.outbound.sending import retry_failed, send_one
+from consultant.outbound.sent_copy import copy_to_sent_folder
 from consultant.review.audit import events_of
-from consultant.review.decisions import ReviewRefused, approve, reject, withdraw
+from consultant.review.decisions import (
+    REVIEWED_SENTENCE,
+    ReviewRefused,
+    approve,
+    ask_for_information,
+    reject,
+    withdraw,
+)
 from tests.integration.ledger_rows import RecordingQueue
 from tests.integration.review_fixtures import (
+    ASKER,
     REVIEWER,
     SECRET,
     make_pending_draft,
+    make_pending_drafts,
     policy,
     reviewer_of,
 )
-from tests.servers import SmtpSink
+from tests.servers import DovecotServer, SmtpSink
 
 
 def _plain(sink: SmtpSink) -> SmtpTransport:
@@ -262,3 +272,90 @@ def test_a_failed_send_is_listed_with_the_servers_reason(
     assert result.exit_code == 0, result.output
     assert f"#{pending.draft_id}" in result.output
     assert "send failed: 554 5.7.1 Message refused" in result.output
+
+
+def test_the_sent_reply_says_it_was_reviewed_and_the_preview_never_did(
+    database_url: str, smtp_sink: SmtpSink
+) -> None:
+    pending = make_pending_draft(database_url)
+    with unit_of_work(database_url) as session:
+        draft = session.get(Draft, pending.draft_id)
+        assert draft is not None and REVIEWED_SENTENCE not in draft.body_text
+        outbound_id = approve(
+            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
+        ).id
+    assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "sent"
+    parsed = message_from_bytes(smtp_sink.received[0][2], policy=default)
+    for part in ("plain", "html"):
+        body = parsed.get_body((part,))
+        assert body is not None and body.get_content().count(REVIEWED_SENTENCE) == 1
+
+
+def test_a_rejection_with_a_notice_and_a_question_back_are_drafts_needing_approval(
+    database_url: str,
+) -> None:
+    first, second = make_pending_drafts(database_url, 2)
+    with unit_of_work(database_url) as session:
+        reviewer = reviewer_of(session, first)
+        notice_id = reject(
+            session,
+            first.draft_id,
+            reviewer,
+            "Billing advice for Medicaid is out of scope.",
+            notify=True,
+        )
+        asking_id = ask_for_information(
+            session, second.draft_id, reviewer, "Which levels were decompressed?"
+        )
+    with unit_of_work(database_url) as session:
+        notice = session.get(Draft, notice_id)
+        asking = session.get(Draft, asking_id)
+        assert notice is not None and asking is not None
+        assert (notice.kind, notice.status) == ("rejection_notice", "pending")
+        assert "Billing advice for Medicaid is out of scope." in notice.body_text
+        assert notice.body_text.startswith("Hello Pat,")
+        assert (asking.kind, asking.status) == ("more_information", "pending")
+        assert "Which levels were decompressed?" in asking.body_text
+        rejected = [session.get(Draft, d.draft_id) for d in (first, second)]
+        assert [d.status for d in rejected if d is not None] == ["rejected", "rejected"]
+        # Only an answer gets a notice: rejecting the notice itself with one is refused.
+        with pytest.raises(ReviewRefused, match="only an answer gets a notice"):
+            reject(session, notice_id, reviewer, "no", notify=True)
+
+
+def test_a_hostile_subject_adds_no_header_and_no_recipient_on_the_wire(
+    database_url: str, smtp_sink: SmtpSink
+) -> None:
+    hostile = "=?utf-8?q?Hi=0D=0ABcc=3A_victim=40evil=2Eexample?="
+    pending = make_pending_draft(database_url, subject=hostile)
+    with unit_of_work(database_url) as session:
+        outbound_id = approve(
+            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
+        ).id
+    assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "sent"
+    [(_sender, recipients, raw)] = smtp_sink.received
+    assert recipients == [ASKER]
+    parsed = message_from_bytes(raw, policy=default)
+    assert parsed["Bcc"] is None and "victim@evil.example" not in str(parsed["To"])
+    assert parsed["Subject"].startswith("Re: Hi")
+
+
+def test_a_sent_reply_is_copied_to_the_imap_sent_folder_once(
+    database_url: str, smtp_sink: SmtpSink, dovecot: DovecotServer, tmp_path: Path
+) -> None:
+    pending = make_pending_draft(database_url)
+    with unit_of_work(database_url) as session:
+        outbound_id = approve(
+            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
+        ).id
+    assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "sent"
+    settings = Settings(
+        database_url=database_url, imap_url=dovecot.url(), var_dir=tmp_path, sent_folder="Sent"
+    )
+    assert copy_to_sent_folder(settings, outbound_id) is True
+    assert copy_to_sent_folder(settings, outbound_id) is False  # made once
+    [copy] = dovecot.messages("Sent")
+    with unit_of_work(database_url) as session:
+        row = session.get(OutboundMessage, outbound_id)
+        assert row is not None and row.copied_to_sent_folder
+        assert copy.replace(b"\r\n", b"\n") == row.raw.replace(b"\r\n", b"\n")
