@@ -8,59 +8,33 @@ exact bytes to send; the send runs after the commit.
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
-from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
-from email.utils import make_msgid
-
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultant.accounts.staff import StaffUser
-from consultant.config import Settings, parse_reply_from
-from consultant.consultations.models import Consultation, ConsultationMessage, Draft
+from consultant.consultations.models import Draft
 from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.db import TaskQueue, enqueue_after_commit, rows_changed
-from consultant.inbound.models import InboundMessage
-from consultant.mail.compose import ReplyHeaders, compose_reply, one_line
-from consultant.mail.message_ids import make_message_id
+from consultant.mail.compose import compose_reply, one_line
 from consultant.outbound.models import OutboundMessage
 from consultant.outbound.sending import as_utc, utc_now
 from consultant.outbound.states import OutboundStatus
 from consultant.review.audit import record
 from consultant.review.models import DraftClaim
+from consultant.review.replies import (
+    REVIEWED_SENTENCE,
+    SendPolicy,
+    edit_diff,
+    reply_headers,
+    reviewed_html,
+    reviewed_text,
+    send_policy,
+)
+from consultant.review.reviewer_drafts import DraftExists, reviewer_draft
 
 
 class ReviewRefused(Exception):
     """The decision cannot be made; the message says why in one line."""
-
-
-@dataclass(frozen=True)
-class SendPolicy:
-    """What the settings decide about an approved reply (built by the boundary)."""
-
-    from_name: str
-    from_address: str
-    secret_key: str
-    send_delay: dt.timedelta  # the undo window
-    retry_window: dt.timedelta  # how long temporary failures are retried
-    claim_time: dt.timedelta = dt.timedelta(minutes=15)
-
-
-def send_policy(settings: Settings) -> SendPolicy:
-    """The policy the settings make; SettingsError when CONSULTANT_REPLY_FROM is not one address."""
-    name, address = parse_reply_from(settings.reply_from)
-    return SendPolicy(
-        from_name=name,
-        from_address=address,
-        secret_key=settings.secret_key,
-        send_delay=dt.timedelta(seconds=settings.send_delay),
-        retry_window=dt.timedelta(minutes=settings.send_retry_minutes),
-        claim_time=dt.timedelta(minutes=settings.review_claim_minutes),
-    )
 
 
 def _draft_or_refuse(session: Session, draft_id: int) -> Draft:
@@ -152,7 +126,7 @@ def approve(
         raise ReviewRefused("the reply text is empty")
     _decide(session, draft, DraftStatus.APPROVED)
     edited = text.strip() != draft.body_text.strip()
-    headers = _reply_headers(session, draft, policy)
+    headers = reply_headers(session, draft, policy)
     html = None if edited or not draft.body_html else reviewed_html(draft.body_html)
     raw = compose_reply(headers, reviewed_text(text), html)
     now = utc_now()
@@ -239,71 +213,10 @@ def ask_for_information(session: Session, draft_id: int, reviewer: StaffUser, qu
 def _reviewer_draft(
     session: Session, answered: Draft, kind: DraftKind, template: str, context: dict[str, str]
 ) -> int:
-    """A pending draft of ``kind`` to the same asker, on the same source message."""
-    from consultant.accounts.models import Account
-    from consultant.consultations.drafting import original_subject, render_email
-
-    consultation = (
-        session.get(Consultation, answered.consultation_id) if answered.consultation_id else None
-    )
-    account = (
-        session.get(Account, consultation.account_id)
-        if consultation and consultation.account_id
-        else None
-    )
-    subject, text, html = render_email(
-        template,
-        {
-            **context,
-            "original_subject": original_subject(consultation.subject if consultation else None),
-            "greeting_name": account.name if account and account.name else "",
-        },
-    )
-    made = Draft(
-        inbound_message_id=answered.inbound_message_id,
-        consultation_id=answered.consultation_id,
-        kind=kind.value,
-        status=DraftStatus.PENDING.value,
-        to_address=answered.to_address,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        template=template,
-        facts={"answers_draft": answered.id},
-    )
     try:
-        with session.begin_nested():  # a savepoint: the refusal leaves the transaction usable
-            session.add(made)
-    except IntegrityError:
-        raise ReviewRefused(f"draft #{answered.id} already has its {kind.value} draft") from None
-    return made.id
-
-
-#: The sentence a sent reply carries, and only a sent one (a preview was never reviewed).
-REVIEWED_SENTENCE = "A certified coder reviewed this reply before it was sent."
-_SIGNATURE = "CaseConsultant"
-
-
-def reviewed_text(text: str) -> str:
-    """The approved text with the reviewed sentence before the signature (once)."""
-    if REVIEWED_SENTENCE in text:
-        return text
-    lines = text.rstrip("\n").split("\n")
-    for n, line in enumerate(lines):
-        if line.strip() == _SIGNATURE:
-            return "\n".join([*lines[:n], REVIEWED_SENTENCE, "", *lines[n:]]) + "\n"
-    return "\n".join([*lines, "", REVIEWED_SENTENCE]) + "\n"
-
-
-def reviewed_html(html: str) -> str:
-    """The draft's HTML with the reviewed sentence before the signature (once)."""
-    if REVIEWED_SENTENCE in html:
-        return html
-    sentence = f"<p>{REVIEWED_SENTENCE}</p>\n"
-    for marker in (f"<p>{_SIGNATURE}</p>", "</body>"):
-        if marker in html:
-            return html.replace(marker, sentence + marker, 1)
-    return html + sentence
+        return reviewer_draft(session, answered, kind, template, context)
+    except DraftExists as exc:
+        raise ReviewRefused(str(exc)) from None
 
 
 def withdraw(session: Session, draft_id: int, reviewer: StaffUser) -> None:
@@ -330,66 +243,14 @@ def withdraw(session: Session, draft_id: int, reviewer: StaffUser) -> None:
     record(session, draft_id, reviewer.id, "approval_withdrawn")
 
 
-def edit_diff(automatic: str, edited: str) -> str:
-    """The reviewer's edit as a unified diff against the automatic draft."""
-    lines = difflib.unified_diff(
-        automatic.splitlines(), edited.splitlines(), "draft", "approved", lineterm="", n=1
-    )
-    return "\n".join(lines)[:20000]
-
-
-def _reply_headers(session: Session, draft: Draft, policy: SendPolicy) -> ReplyHeaders:
-    question = session.get(InboundMessage, draft.inbound_message_id)
-    parsed = BytesHeaderParser(policy=default_policy).parsebytes(
-        (question.headers or question.raw or b"") if question is not None else b""
-    )
-    question_id = _header(parsed, "Message-ID") or one_line(
-        session.scalar(
-            select(ConsultationMessage.message_id_header).where(
-                ConsultationMessage.inbound_message_id == draft.inbound_message_id
-            )
-        )
-        or ""
-    )
-    references = tuple(_header(parsed, "References").split())
-    if question_id:
-        references += (question_id,)
-    domain = policy.from_address.rsplit("@", 1)[-1]
-    if draft.consultation_id is not None:
-        message_id = make_message_id(draft.consultation_id, policy.secret_key, domain)
-    else:
-        message_id = make_msgid(domain=domain)
-    consultation = (
-        session.get(Consultation, draft.consultation_id) if draft.consultation_id else None
-    )
-    subject = _header(parsed, "Subject") or (consultation.subject if consultation else "")
-    return ReplyHeaders(
-        from_name=policy.from_name,
-        from_address=policy.from_address,
-        to_address=draft.to_address,
-        subject=subject or draft.subject,
-        message_id=message_id,
-        in_reply_to=question_id or None,
-        references=references,
-        loop_marker=policy.from_address,
-    )
-
-
-def _header(parsed: object, name: str) -> str:
-    # A malformed header must not stop an approval: no value is then the answer.
-    try:
-        value = parsed.get(name)  # type: ignore[attr-defined]
-    except Exception:
-        return ""
-    return one_line(str(value)) if value is not None else ""
-
-
 __all__ = [
+    "REVIEWED_SENTENCE",
     "ReviewRefused",
     "SendPolicy",
     "approve",
     "ask_for_information",
     "claim",
     "reject",
+    "send_policy",
     "withdraw",
 ]
