@@ -18,6 +18,8 @@ ACCOUNT_CREATED = "account:account:created"
 CONSULTATION_CREATED = "account:consultation:created"
 CONSULTATION_FOLLOW_UP = "account:consultation:follow_up"
 DRAFT_CREATED = "account:draft:created"
+DRAFT_APPROVED = "account:draft:approved"
+DRAFT_REJECTED = "account:draft:rejected"
 
 _EVENTS = AccountEvent.__table__
 assert isinstance(_EVENTS, Table)

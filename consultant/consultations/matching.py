@@ -1,9 +1,11 @@
 """Find the consultation an inbound message continues (DESIGN section 3, step 2).
 
 In order of trust: our HMAC-signed Message-ID in In-Reply-To/References (only
-we can make one), then the signed reply token in the address it was sent to,
-then a ``[CC-123]`` subject tag, which anyone can type and so counts only when
-the sender already takes part in that consultation.
+we can make one); then any other Message-ID already on a consultation (the
+asker's own earlier question), from a participant of it; then the signed reply
+token in the address it was sent to; then a ``[CC-123]`` subject tag, which
+anyone can type and so counts only when the sender already takes part in that
+consultation. The subject alone never joins a thread.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def find_consultation(session: Session, parsed: ParsedMessage, secret: str) -> C
     consultation_id = consultation_id_from_message_ids(message_ids, secret)
     if consultation_id is not None and (found := session.get(Consultation, consultation_id)):
         return found
+    if message_ids and parsed.from_address is not None:
+        found = _consultation_holding(session, message_ids)
+        if found is not None and is_participant(session, found, parsed.from_address):
+            return found
     for address in parsed.to_addresses:
         consultation_id = consultation_id_from_reply_address(address, secret)
         if consultation_id is not None and (found := session.get(Consultation, consultation_id)):
@@ -57,3 +63,15 @@ def is_participant(session: Session, consultation: Consultation, address: str) -
             )
         )
     )
+
+
+def _consultation_holding(session: Session, message_ids: list[str]) -> Consultation | None:
+    """The consultation that already holds one of ``message_ids`` (the asker's own question,
+    say, answered from their Sent folder), newest first."""
+    consultation_id = session.scalar(
+        select(ConsultationMessage.consultation_id)
+        .where(ConsultationMessage.message_id_header.in_(message_ids[-50:]))
+        .order_by(ConsultationMessage.id.desc())
+        .limit(1)
+    )
+    return session.get(Consultation, consultation_id) if consultation_id is not None else None

@@ -67,7 +67,8 @@ class ConsultationMessage(Base):
     )
     content_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     consultation: Mapped[Consultation] = relationship()
-    message_id_header: Mapped[str | None] = mapped_column(Text)
+    # Indexed: a follow-up naming the asker's own earlier question finds its consultation.
+    message_id_header: Mapped[str | None] = mapped_column(Text, index=True)
     sender_address: Mapped[str] = mapped_column(String(320))
     new_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(

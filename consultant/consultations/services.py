@@ -40,6 +40,9 @@ from consultant.mail.parsing import ParsedMessage
 # Plain Core statements, built once: these rows need nothing the ORM adds
 # (no relationships to load, no identity map), and a flush of three new
 # objects costs several times the round trips it sends.
+#: The longest Message-ID stored (and matched) for a consultation's message.
+MAX_MESSAGE_ID = 998
+
 _EARLIER_TEXTS = (
     select(MESSAGES.c.new_text)
     .where(MESSAGES.c.consultation_id == bindparam("consultation_id"))
@@ -148,7 +151,11 @@ def answer_question(
     message = {
         "inbound_message_id": row.id,
         "content_sha256": row.sha256,
-        "message_id_header": parsed.message_id,
+        # RFC 5322 keeps a line under 998 characters; a longer "id" is no id, and
+        # would not fit the index that follow-ups are matched by.
+        "message_id_header": parsed.message_id
+        if parsed.message_id and len(parsed.message_id) <= MAX_MESSAGE_ID
+        else None,
         "sender_address": sender,
         "new_text": parsed.new_text,
     }

@@ -11,8 +11,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from consultant.accounts.events import DRAFT_APPROVED, DRAFT_REJECTED, append_events
 from consultant.accounts.staff import StaffUser
-from consultant.consultations.models import Draft
+from consultant.consultations.models import Consultation, Draft
 from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.db import TaskQueue, enqueue_after_commit, rows_changed
 from consultant.mail.compose import compose_reply, one_line
@@ -150,6 +151,9 @@ def approve(
     if edited:
         detail["diff"] = edit_diff(draft.body_text, text)
     record(session, draft.id, reviewer.id, "approved", detail)
+    _account_event(
+        session, draft, DRAFT_APPROVED, {"draft_id": draft.id, "outbound_id": outbound.id}
+    )
     enqueue_after_commit(session, "send", [outbound.id], queue)
     return outbound
 
@@ -181,6 +185,7 @@ def reject(
     if notice_id is not None:
         detail["notice_draft_id"] = notice_id
     record(session, draft.id, reviewer.id, "rejected", detail)
+    _account_event(session, draft, DRAFT_REJECTED, {"draft_id": draft.id})
     return notice_id
 
 
@@ -208,6 +213,18 @@ def ask_for_information(session: Session, draft_id: int, reviewer: StaffUser, qu
         {"question": question[:4000], "question_draft_id": asking},
     )
     return asking
+
+
+def _account_event(session: Session, draft: Draft, tag: str, ids: dict[str, int]) -> None:
+    """The asker's history: what happened to a draft on their consultation (ids only)."""
+    consultation = (
+        session.get(Consultation, draft.consultation_id) if draft.consultation_id else None
+    )
+    if consultation is None or consultation.account_id is None:
+        return
+    append_events(
+        session.connection(), consultation.account_id, [(tag, ids)], consultation_id=consultation.id
+    )
 
 
 def _reviewer_draft(

@@ -13,10 +13,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from consultant.accounts.models import AccountEvent
 from consultant.cli import main
 from consultant.config import Settings, get_settings
 from consultant.consultations.models import Draft
 from consultant.db import unit_of_work
+from consultant.inbound.ingest import run_ingest
 from consultant.mail.message_ids import consultation_id_from_message_ids
 from consultant.mail.outbound_transports import FileOutbox, SmtpTransport, TemporarySendError
 from consultant.outbound.models import OutboundMessage
@@ -31,9 +33,11 @@ from consultant.review.decisions import (
     reject,
     withdraw,
 )
-from tests.integration.ledger_rows import RecordingQueue
+from tests.integration.ledger_rows import RecordingQueue, store_inbound
+from tests.integration.question_mail import question_bytes
 from tests.integration.review_fixtures import (
     ASKER,
+    REPLY_FROM,
     REVIEWER,
     SECRET,
     make_pending_draft,
@@ -359,3 +363,31 @@ def test_a_sent_reply_is_copied_to_the_imap_sent_folder_once(
         row = session.get(OutboundMessage, outbound_id)
         assert row is not None and row.copied_to_sent_folder
         assert copy.replace(b"\r\n", b"\n") == row.raw.replace(b"\r\n", b"\n")
+
+
+def test_a_stale_draft_cannot_be_approved_and_names_the_new_one(database_url: str) -> None:
+    pending = make_pending_draft(database_url)
+    follow_up = question_bytes(
+        ASKER, "Also: 22551 with 22552?", in_reply_to=pending.question_message_id
+    )
+    settings = Settings(database_url=database_url, secret_key=SECRET, reply_from=REPLY_FROM)
+    newer = run_ingest(database_url, store_inbound(database_url, follow_up), settings).draft_id
+    assert newer is not None
+    with (
+        pytest.raises(ReviewRefused, match=f"stale.*review draft #{newer} instead"),
+        unit_of_work(database_url) as session,
+    ):
+        approve(
+            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
+        )
+
+
+def test_approval_and_rejection_are_in_the_askers_history(database_url: str) -> None:
+    first, second = make_pending_drafts(database_url, 2)
+    with unit_of_work(database_url) as session:
+        reviewer = reviewer_of(session, first)
+        approve(session, first.draft_id, reviewer, policy(), RecordingQueue())
+        reject(session, second.draft_id, reviewer, "duplicate question")
+    with unit_of_work(database_url) as session:
+        tags = session.scalars(select(AccountEvent.tag).order_by(AccountEvent.id)).all()
+    assert tags[-2:] == ["account:draft:approved", "account:draft:rejected"]
