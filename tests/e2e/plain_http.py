@@ -43,6 +43,7 @@ def request(
     cookies: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    body: str | None = None,
 ) -> Answer:
     """One request to the live server; the answer as it came (a redirect is not followed)."""
     parts = urlsplit(base_url)
@@ -50,7 +51,6 @@ def request(
     sent = dict(headers or {})
     if cookies:
         sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    body = None
     if form is not None:
         body = urlencode(form)
         sent["Content-Type"] = "application/x-www-form-urlencoded"

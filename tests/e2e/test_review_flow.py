@@ -5,6 +5,7 @@ threads back. Also: two reviewers approving at once send once; hostile mail neve
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -97,8 +98,8 @@ def live_server(
 
 @pytest.fixture(scope="module")
 def drafts(live_server: LiveServer) -> list[int]:
-    """Three pending drafts (and the reviewer REVIEWER) in the server's database."""
-    return [d.draft_id for d in make_pending_drafts(live_server.database_url, 3)]
+    """Four pending drafts (and the reviewer REVIEWER) in the server's database."""
+    return [d.draft_id for d in make_pending_drafts(live_server.database_url, 4)]
 
 
 def _reviewer() -> StaffCredentials:
@@ -235,3 +236,28 @@ def test_hostile_mail_never_runs_in_the_page_or_its_frame(
     assert page.evaluate("window.__xss") is None
     for child in page.frames:
         assert child.evaluate("() => window.__xss === undefined") is True
+
+
+def test_the_api_lists_and_decides_with_the_pages_permissions(
+    live_server: LiveServer, drafts: list[int]
+) -> None:
+    draft_id = drafts[3]
+    assert request(live_server.base_url, "GET", "/api/review").status == 401
+    session = sign_in_plainly(live_server.base_url, REVIEWER, REVIEWER_PASSWORD).cookie(
+        SESSION_COOKIE
+    )
+    assert session
+    jar = {SESSION_COOKIE: session}
+    listed = json.loads(request(live_server.base_url, "GET", "/api/review", cookies=jar).body)
+    assert draft_id in [row["id"] for row in listed["drafts"]]
+    token = json.loads(request(live_server.base_url, "GET", "/api/me", cookies=jar).body)[
+        "csrf_token"
+    ]
+    path = f"/api/review/{draft_id}/approve"
+    headers = {"X-CSRF-Token": token, "Content-Type": "application/json"}
+    first = request(live_server.base_url, "POST", path, cookies=jar, headers=headers, body="{}")
+    assert first.status == 200, first.body
+    assert json.loads(first.body)["message_id"].startswith("<cc.")
+    again = request(live_server.base_url, "POST", path, cookies=jar, headers=headers, body="{}")
+    assert again.status == 409
+    assert json.loads(again.body) == {"error": f"draft #{draft_id} is already approved"}
