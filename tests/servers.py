@@ -132,15 +132,7 @@ class DovecotServer:
         return ssl.create_default_context(cafile=str(self.certificate_path))
 
     def _make_certificate(self) -> None:
-        subprocess.run(
-            [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                "-keyout", str(self.root / "key.pem"), "-out", str(self.certificate_path),
-            ],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
+        make_certificate(self.root)
 
     @property
     def config_path(self) -> Path:
@@ -314,10 +306,30 @@ class _LoggingOut:
             self.imap.logout()
 
 
-class SmtpSink:
-    """An aiosmtpd server on a free port that keeps every message it receives."""
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 in ``folder``: (cert.pem, key.pem)."""
+    certificate, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return certificate, key
 
-    def __init__(self) -> None:
+
+class SmtpSink:
+    """An aiosmtpd server on a free port that keeps every message it receives.
+
+    ``tls="starttls"`` offers (and requires) STARTTLS, ``tls="implicit"`` speaks TLS from
+    the first byte (smtps); both with a self-signed certificate made in ``tls_dir``,
+    whose path is :attr:`certificate`.
+    """
+
+    def __init__(self, tls: str = "", tls_dir: Path | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.port = free_port()
@@ -329,11 +341,23 @@ class SmtpSink:
         #: Seconds to wait before answering DATA: a slow server, so a kill lands mid-send.
         self.data_delay = 0.0
         self._arrived = threading.Condition()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.tls = tls
+        self.certificate: Path | None = None
+        options: dict[str, Any] = {}
+        if tls:
+            assert tls_dir is not None, "a TLS sink needs a folder for its certificate"
+            self.certificate, key = make_certificate(tls_dir)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.certificate, key)
+            if tls == "implicit":
+                options["ssl_context"] = context
+            else:
+                options.update(tls_context=context, require_starttls=True)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        return f"{'smtps' if self.tls == 'implicit' else 'smtp'}://127.0.0.1:{self.port}"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = envelope.original_content or envelope.content

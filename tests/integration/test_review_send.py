@@ -391,3 +391,22 @@ def test_approval_and_rejection_are_in_the_askers_history(database_url: str) -> 
     with unit_of_work(database_url) as session:
         tags = session.scalars(select(AccountEvent.tag).order_by(AccountEvent.id)).all()
     assert tags[-2:] == ["account:draft:approved", "account:draft:rejected"]
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_tls_is_used_when_trusted_and_a_failed_handshake_never_falls_back(
+    tls: str, tmp_path: Path
+) -> None:
+    sink = SmtpSink(tls=tls, tls_dir=tmp_path)
+    sink.start()
+    try:
+        raw = b"Subject: hi\r\nMessage-ID: <t@x>\r\n\r\nbody\r\n"
+        # The server's certificate is not trusted: the handshake fails, nothing goes in clear.
+        with pytest.raises(TemporarySendError, match=r"TLS with 127\.0\.0\.1"):
+            SmtpTransport(sink.url).send("c@consult.example", ["a@b.example"], raw, "<t@x>")
+        assert sink.received == []
+        trusted = SmtpTransport(f"{sink.url}?cafile={sink.certificate}")
+        assert trusted.send("c@consult.example", ["a@b.example"], raw, "<t@x>").startswith("250")
+        assert len(sink.wait_for(1)) == 1
+    finally:
+        sink.stop()
