@@ -6,7 +6,6 @@ held by someone else) is one line on stderr with exit status 1.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -153,21 +152,15 @@ def retry_send_command(draft_id: int) -> None:
     """Send the failed reply of DRAFT_ID again: the same bytes and Message-ID."""
     import datetime as dt
 
-    from sqlalchemy import select
-
-    from consultant.db import enqueue_after_commit, unit_of_work
-    from consultant.outbound.models import OutboundMessage
-    from consultant.outbound.sending import retry_failed
-    from workers.queue import CeleryTaskQueue
+    from consultant.db import unit_of_work
+    from consultant.review.decisions import ReviewRefused, retry_send
+    from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
     settings = settings_or_exit()
     window = dt.timedelta(minutes=settings.send_retry_minutes)
-    with unit_of_work(settings.resolved_database_url) as session:
-        outbound_id = session.scalar(
-            select(OutboundMessage.id).where(OutboundMessage.draft_id == draft_id)
-        )
-        if outbound_id is None or not retry_failed(session, outbound_id, window):
-            click.echo(f"error: draft #{draft_id} has no failed send to retry", err=True)
-            sys.exit(REFUSED_EXIT)
-        enqueue_after_commit(session, "send", [outbound_id], CeleryTaskQueue())
+    try:
+        with unit_of_work(settings.resolved_database_url) as session:
+            retry_send(session, draft_id, None, window, CeleryTaskQueue())
+    except ReviewRefused as exc:
+        fail(exc, REFUSED_EXIT)
     click.echo(f"Send of draft #{draft_id} queued again.")

@@ -8,6 +8,8 @@ exact bytes to send; the send runs after the commit.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.db import TaskQueue, enqueue_after_commit, rows_changed
 from consultant.mail.compose import compose_reply, one_line
 from consultant.outbound.models import OutboundMessage
-from consultant.outbound.sending import as_utc, utc_now
+from consultant.outbound.sending import as_utc, retry_failed, utc_now
 from consultant.outbound.states import OutboundStatus
 from consultant.review.audit import record
 from consultant.review.models import DraftClaim
@@ -236,6 +238,30 @@ def _reviewer_draft(
         raise ReviewRefused(str(exc)) from None
 
 
+def retry_send(
+    session: Session,
+    draft_id: int,
+    reviewer: StaffUser | None,
+    window: dt.timedelta,
+    queue: TaskQueue,
+) -> int:
+    """Queue the failed reply of ``draft_id`` again (same bytes, same Message-ID); its outbox id."""
+    outbound_id = session.scalar(
+        select(OutboundMessage.id).where(OutboundMessage.draft_id == draft_id)
+    )
+    if outbound_id is None or not retry_failed(session, outbound_id, window):
+        raise ReviewRefused(f"draft #{draft_id} has no failed send to retry")
+    record(
+        session,
+        draft_id,
+        reviewer.id if reviewer else None,
+        "send_retried",
+        {"outbound_id": outbound_id},
+    )
+    enqueue_after_commit(session, "send", [outbound_id], queue)
+    return outbound_id
+
+
 def withdraw(session: Session, draft_id: int, reviewer: StaffUser) -> None:
     """Take an approval back while its send has not started (the undo window)."""
     draft = _draft_or_refuse(session, draft_id)
@@ -268,6 +294,7 @@ __all__ = [
     "ask_for_information",
     "claim",
     "reject",
+    "retry_send",
     "send_policy",
     "withdraw",
 ]

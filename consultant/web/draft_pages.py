@@ -7,6 +7,8 @@ the page (post/redirect/get), which then says what happened.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -20,6 +22,7 @@ from consultant.review.decisions import (
     ask_for_information,
     claim,
     reject,
+    retry_send,
     send_policy,
     withdraw,
 )
@@ -28,6 +31,7 @@ from consultant.review.fact_lines import describe_facts
 from consultant.web.auth import ReviewerStaff
 from consultant.web.database import AppSettings, DatabaseSession
 from consultant.web.rendering import render_page
+from consultant.web.review_lookup import draft_or_404, staff_user
 from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
 router = APIRouter()
@@ -43,20 +47,6 @@ _DONE = {
     "asking": "The answer was set aside. This is the question to the asker: approve it to send.",
     "retried": "The send was queued again, with the same Message-ID.",
 }
-
-
-def _draft(db: DatabaseSession, draft_id: int) -> Draft:
-    draft = db.get(Draft, draft_id)
-    if draft is None:
-        raise HTTPException(404, "There is no such draft.")
-    return draft
-
-
-def _staff_user(db: DatabaseSession, staff_id: int) -> StaffUser:
-    user = db.get(StaffUser, staff_id)
-    if user is None:
-        raise HTTPException(403, "Your staff account no longer exists.")
-    return user
 
 
 def _page(
@@ -97,13 +87,13 @@ def draft_page(
     settings: AppSettings,
 ) -> HTMLResponse:
     """One draft: the question, the facts, the thread, the reply to edit, the decisions."""
-    return _page(request, db, settings, _draft(db, draft_id), staff.id)
+    return _page(request, db, settings, draft_or_404(db, draft_id), staff.id)
 
 
 @router.get("/review/{draft_id}/question.html")
 def question_frame(draft_id: int, staff: ReviewerStaff, db: DatabaseSession) -> HTMLResponse:
     """The question's own HTML, cleaned with nh3, for the page's sandboxed frame."""
-    view_html = _question_html(db, _draft(db, draft_id))
+    view_html = _question_html(db, draft_or_404(db, draft_id))
     document = (
         f"<!doctype html><meta charset='utf-8'><title>Question</title><body>{view_html}</body>"
     )
@@ -130,7 +120,7 @@ def _question_html(db: DatabaseSession, draft: Draft) -> str:
 @router.get("/review/{draft_id}/attachments/{index}")
 def attachment(draft_id: int, index: int, staff: ReviewerStaff, db: DatabaseSession) -> Response:
     """An attachment of the question, downloaded (never shown inline), for staff only."""
-    found = attachment_bytes(db, _draft(db, draft_id), index)
+    found = attachment_bytes(db, draft_or_404(db, draft_id), index)
     if found is None:
         raise HTTPException(404, "There is no such attachment.")
     item, data = found
@@ -142,8 +132,29 @@ def attachment(draft_id: int, index: int, staff: ReviewerStaff, db: DatabaseSess
     )
 
 
-def _decided(draft_id: int, done: str) -> RedirectResponse:
-    return RedirectResponse(f"/review/{draft_id}?done={done}", status_code=303)
+def _decide(
+    request: Request,
+    db: DatabaseSession,
+    settings: AppSettings,
+    draft_id: int,
+    staff_id: int,
+    decision: Callable[[StaffUser], int],
+    done: str,
+    *,
+    edited_text: str | None = None,
+) -> Response:
+    """Make ``decision`` (it returns the draft to show next), then redirect there; refused,
+    the page again with the reason (409) and the reviewer's text kept."""
+    draft = draft_or_404(db, draft_id)
+    try:
+        shown = decision(staff_user(db, staff_id))
+    except ReviewRefused as exc:
+        db.rollback()
+        return _page(
+            request, db, settings, draft, staff_id, message=str(exc), edited_text=edited_text,
+            status_code=409,
+        )  # fmt: skip
+    return RedirectResponse(f"/review/{shown}?done={done}", status_code=303)
 
 
 @router.post("/review/{draft_id}/claim")
@@ -154,12 +165,11 @@ def claim_draft(
     db: DatabaseSession,
     settings: AppSettings,
 ) -> Response:
-    draft = _draft(db, draft_id)
-    try:
-        claim(db, draft_id, _staff_user(db, staff.id), send_policy(settings))
-    except ReviewRefused as exc:
-        return _page(request, db, settings, draft, staff.id, message=str(exc), status_code=409)
-    return _decided(draft_id, "claimed")
+    def decision(reviewer: StaffUser) -> int:
+        claim(db, draft_id, reviewer, send_policy(settings))
+        return draft_id
+
+    return _decide(request, db, settings, draft_id, staff.id, decision, "claimed")
 
 
 @router.post("/review/{draft_id}/approve")
@@ -171,23 +181,14 @@ def approve_draft(
     settings: AppSettings,
     body_text: Annotated[str, Form(max_length=200_000)] = "",
 ) -> Response:
-    draft = _draft(db, draft_id)
-    try:
-        approve(
-            db,
-            draft_id,
-            _staff_user(db, staff.id),
-            send_policy(settings),
-            CeleryTaskQueue(),
-            body_text=body_text or None,
-        )
-    except ReviewRefused as exc:
-        db.rollback()
-        return _page(
-            request, db, settings, draft, staff.id, message=str(exc), edited_text=body_text,
-            status_code=409,
-        )  # fmt: skip
-    return _decided(draft_id, "approved")
+    def decision(reviewer: StaffUser) -> int:
+        policy = send_policy(settings)
+        approve(db, draft_id, reviewer, policy, CeleryTaskQueue(), body_text=body_text or None)
+        return draft_id
+
+    return _decide(
+        request, db, settings, draft_id, staff.id, decision, "approved", edited_text=body_text
+    )
 
 
 @router.post("/review/{draft_id}/reject")
@@ -200,15 +201,13 @@ def reject_draft(
     reason: Annotated[str, Form(max_length=2000)] = "",
     notify: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    draft = _draft(db, draft_id)
-    try:
-        notice = reject(db, draft_id, _staff_user(db, staff.id), reason, notify=bool(notify))
-    except ReviewRefused as exc:
-        db.rollback()
-        return _page(request, db, settings, draft, staff.id, message=str(exc), status_code=409)
-    if notice is not None:
-        return _decided(notice, "notice")
-    return _decided(draft_id, "rejected")
+    def decision(reviewer: StaffUser) -> int:
+        notice = reject(db, draft_id, reviewer, reason, notify=bool(notify))
+        return notice if notice is not None else draft_id
+
+    return _decide(
+        request, db, settings, draft_id, staff.id, decision, "notice" if notify else "rejected"
+    )
 
 
 @router.post("/review/{draft_id}/ask")
@@ -220,17 +219,14 @@ def ask_asker(
     settings: AppSettings,
     question: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    draft = _draft(db, draft_id)
-    try:
-        asking = ask_for_information(db, draft_id, _staff_user(db, staff.id), question)
-    except ReviewRefused as exc:
-        db.rollback()
-        return _page(request, db, settings, draft, staff.id, message=str(exc), status_code=409)
-    return _decided(asking, "asking")
+    def decision(reviewer: StaffUser) -> int:
+        return ask_for_information(db, draft_id, reviewer, question)
+
+    return _decide(request, db, settings, draft_id, staff.id, decision, "asking")
 
 
 @router.post("/review/{draft_id}/retry-send")
-def retry_send(
+def retry_failed_send(
     request: Request,
     draft_id: int,
     staff: ReviewerStaff,
@@ -238,24 +234,13 @@ def retry_send(
     settings: AppSettings,
 ) -> Response:
     """An operator's retry of a failed send: the same bytes and Message-ID."""
-    import datetime as dt
 
-    from sqlalchemy import select
+    def decision(reviewer: StaffUser) -> int:
+        window = dt.timedelta(minutes=settings.send_retry_minutes)
+        retry_send(db, draft_id, reviewer, window, CeleryTaskQueue())
+        return draft_id
 
-    from consultant.db import enqueue_after_commit
-    from consultant.outbound.models import OutboundMessage
-    from consultant.outbound.sending import retry_failed
-    from consultant.review.audit import record
-
-    draft = _draft(db, draft_id)
-    outbound_id = db.scalar(select(OutboundMessage.id).where(OutboundMessage.draft_id == draft_id))
-    window = dt.timedelta(minutes=settings.send_retry_minutes)
-    if outbound_id is None or not retry_failed(db, outbound_id, window):
-        message = "This draft has no failed send to retry."
-        return _page(request, db, settings, draft, staff.id, message=message, status_code=409)
-    record(db, draft_id, staff.id, "send_retried", {"outbound_id": outbound_id})
-    enqueue_after_commit(db, "send", [outbound_id], CeleryTaskQueue())
-    return _decided(draft_id, "retried")
+    return _decide(request, db, settings, draft_id, staff.id, decision, "retried")
 
 
 @router.post("/review/{draft_id}/undo")
@@ -266,10 +251,8 @@ def undo_approval(
     db: DatabaseSession,
     settings: AppSettings,
 ) -> Response:
-    draft = _draft(db, draft_id)
-    try:
-        withdraw(db, draft_id, _staff_user(db, staff.id))
-    except ReviewRefused as exc:
-        db.rollback()
-        return _page(request, db, settings, draft, staff.id, message=str(exc), status_code=409)
-    return _decided(draft_id, "undone")
+    def decision(reviewer: StaffUser) -> int:
+        withdraw(db, draft_id, reviewer)
+        return draft_id
+
+    return _decide(request, db, settings, draft_id, staff.id, decision, "undone")

@@ -10,17 +10,16 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from consultant.accounts.staff import StaffUser
-from consultant.consultations.models import Draft
 from consultant.review.decisions import ReviewRefused, approve, claim, reject, send_policy, withdraw
 from consultant.review.queue import queue_page
 from consultant.review.services import draft_detail, question_of
 from consultant.web.auth import ReviewerStaff
 from consultant.web.database import AppSettings, DatabaseSession
-from consultant.web.review_pages import queue_filter
+from consultant.web.review_lookup import draft_or_404, staff_user
+from consultant.web.review_pages import QueueFilters
 from workers.queue import CeleryTaskQueue  # the boundary picks the queue
 
 router = APIRouter(prefix="/api/review")
@@ -38,21 +37,10 @@ def _json(value: Any) -> Any:
 
 @router.get("")
 def queue(
-    staff: ReviewerStaff,
-    db: DatabaseSession,
-    settings: AppSettings,
-    status: str = "pending",
-    code: str = "",
-    reviewer: str = "",
-    kind: str = "",
-    page: int = 1,
+    staff: ReviewerStaff, db: DatabaseSession, settings: AppSettings, filters: QueueFilters
 ) -> dict[str, Any]:
     """One page of the queue, as the page shows it."""
-    found = queue_page(
-        db,
-        queue_filter(status, code, reviewer, kind, page),
-        dt.timedelta(minutes=settings.review_target_minutes),
-    )
+    found = queue_page(db, filters, dt.timedelta(minutes=settings.review_target_minutes))
     return {
         "drafts": [_json(dataclasses.asdict(row)) for row in found.rows],
         "counts": found.counts,
@@ -62,24 +50,10 @@ def queue(
     }
 
 
-def _draft(db: DatabaseSession, draft_id: int) -> Draft:
-    draft = db.get(Draft, draft_id)
-    if draft is None:
-        raise HTTPException(404, "There is no such draft.")
-    return draft
-
-
-def _staff_user(db: DatabaseSession, staff_id: int) -> StaffUser:
-    user = db.get(StaffUser, staff_id)
-    if user is None:
-        raise HTTPException(403, "Your staff account no longer exists.")
-    return user
-
-
 @router.get("/{draft_id}")
 def one_draft(draft_id: int, staff: ReviewerStaff, db: DatabaseSession) -> dict[str, Any]:
     """The draft, its question and its stored facts."""
-    draft = _draft(db, draft_id)
+    draft = draft_or_404(db, draft_id)
     detail: dict[str, Any] = draft_detail(draft, question_of(db, draft))
     return detail
 
@@ -93,9 +67,9 @@ def _refused(db: DatabaseSession, exc: ReviewRefused) -> JSONResponse:
 def claim_draft(
     draft_id: int, staff: ReviewerStaff, db: DatabaseSession, settings: AppSettings
 ) -> dict[str, Any] | JSONResponse:
-    _draft(db, draft_id)
+    draft_or_404(db, draft_id)
     try:
-        held = claim(db, draft_id, _staff_user(db, staff.id), send_policy(settings))
+        held = claim(db, draft_id, staff_user(db, staff.id), send_policy(settings))
     except ReviewRefused as exc:
         return _refused(db, exc)
     return {"draft_id": draft_id, "claimed_until": held.expires_at.isoformat()}
@@ -109,12 +83,12 @@ def approve_draft(
     settings: AppSettings,
     body_text: str | None = Body(default=None, embed=True, max_length=200_000),
 ) -> dict[str, Any] | JSONResponse:
-    _draft(db, draft_id)
+    draft_or_404(db, draft_id)
     try:
         outbound = approve(
             db,
             draft_id,
-            _staff_user(db, staff.id),
+            staff_user(db, staff.id),
             send_policy(settings),
             CeleryTaskQueue(),
             body_text=body_text,
@@ -136,9 +110,9 @@ def reject_draft(
     db: DatabaseSession,
     reason: str = Body(embed=True, max_length=2000),
 ) -> dict[str, Any] | JSONResponse:
-    _draft(db, draft_id)
+    draft_or_404(db, draft_id)
     try:
-        reject(db, draft_id, _staff_user(db, staff.id), reason)
+        reject(db, draft_id, staff_user(db, staff.id), reason)
     except ReviewRefused as exc:
         return _refused(db, exc)
     return {"draft_id": draft_id, "status": "rejected"}
@@ -148,9 +122,9 @@ def reject_draft(
 def undo_approval(
     draft_id: int, staff: ReviewerStaff, db: DatabaseSession
 ) -> dict[str, Any] | JSONResponse:
-    _draft(db, draft_id)
+    draft_or_404(db, draft_id)
     try:
-        withdraw(db, draft_id, _staff_user(db, staff.id))
+        withdraw(db, draft_id, staff_user(db, staff.id))
     except ReviewRefused as exc:
         return _refused(db, exc)
     return {"draft_id": draft_id, "status": "pending"}

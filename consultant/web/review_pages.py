@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from consultant.review.queue import QueueFilter, queue_page
@@ -30,20 +31,20 @@ def queue_filter(
     )
 
 
+#: The queue's filters from the query string (``status``, ``code``, ``reviewer``, ``kind``,
+#: ``page``), for the page and the API alike.
+QueueFilters = Annotated[QueueFilter, Depends(queue_filter)]
+
+
 @router.get("/review")
 def review_queue(
     request: Request,
     staff: ReviewerStaff,
     db: DatabaseSession,
     settings: AppSettings,
-    status: str = "pending",
-    code: str = "",
-    reviewer: str = "",
-    kind: str = "",
-    page: int = 1,
+    filters: QueueFilters,
 ) -> HTMLResponse:
     """The drafts waiting for review, oldest first."""
-    filters = queue_filter(status, code, reviewer, kind, page)
     target = dt.timedelta(minutes=settings.review_target_minutes)
     return render_page(
         request,

@@ -40,12 +40,26 @@ from tests.integration.review_fixtures import (
     REPLY_FROM,
     REVIEWER,
     SECRET,
+    PendingDraft,
     make_pending_draft,
     make_pending_drafts,
     policy,
     reviewer_of,
 )
 from tests.servers import DovecotServer, SmtpSink
+
+
+def _approved(
+    database_url: str, *, send_delay: float = 0.0, subject: str = "Coding question"
+) -> tuple[PendingDraft, int]:
+    """A pending draft, approved: the draft and its outbox row's id."""
+    pending = make_pending_draft(database_url, subject=subject)
+    with unit_of_work(database_url) as session:
+        reviewer = reviewer_of(session, pending)
+        outbound = approve(
+            session, pending.draft_id, reviewer, policy(send_delay), RecordingQueue()
+        )
+        return pending, outbound.id
 
 
 def _plain(sink: SmtpSink) -> SmtpTransport:
@@ -147,11 +161,7 @@ def test_two_approvals_in_two_processes_at_once_make_one_outbound_row(
 
 
 def test_smtp_down_is_retried_and_sent_once_when_it_is_back(database_url: str) -> None:
-    pending = make_pending_draft(database_url)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
-        ).id
+    _pending, outbound_id = _approved(database_url)
     sink = SmtpSink()  # not started yet: its port refuses connections
     outcome = send_one(database_url, outbound_id, _plain(sink))
     assert outcome.status == "retry" and outcome.retry_in
@@ -174,11 +184,7 @@ def test_smtp_down_is_retried_and_sent_once_when_it_is_back(database_url: str) -
 def test_a_permanent_refusal_is_failed_with_the_servers_reason_and_can_be_retried(
     database_url: str, smtp_sink: SmtpSink
 ) -> None:
-    pending = make_pending_draft(database_url)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
-        ).id
+    _pending, outbound_id = _approved(database_url)
     smtp_sink.answer = "550 5.7.1 Recipient rejected by policy"
     assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "failed"
     with unit_of_work(database_url) as session:
@@ -198,12 +204,7 @@ def test_a_permanent_refusal_is_failed_with_the_servers_reason_and_can_be_retrie
 def test_a_connection_dropped_after_data_resends_the_same_message_id_at_most_once(
     database_url: str, smtp_sink: SmtpSink
 ) -> None:
-    pending = make_pending_draft(database_url)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
-        ).id
-        session.flush()
+    _pending, outbound_id = _approved(database_url)
     smtp_sink.drop_after_data = True
     assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "retry"
     smtp_sink.drop_after_data = False
@@ -234,11 +235,7 @@ def test_the_file_outbox_keeps_one_file_per_reply_however_often_it_is_sent(tmp_p
 def test_an_approval_is_undone_before_its_send_starts_and_not_after(
     database_url: str, smtp_sink: SmtpSink
 ) -> None:
-    pending = make_pending_draft(database_url)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(60), RecordingQueue()
-        ).id
+    pending, outbound_id = _approved(database_url, send_delay=60)
     assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "not_due"
     with unit_of_work(database_url) as session:
         withdraw(session, pending.draft_id, reviewer_of(session, pending))
@@ -260,11 +257,7 @@ def test_an_approval_is_undone_before_its_send_starts_and_not_after(
 def test_a_failed_send_is_listed_with_the_servers_reason(
     database_url: str, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pending = make_pending_draft(database_url)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
-        ).id
+    pending, outbound_id = _approved(database_url)
     smtp_sink.answer = "554 5.7.1 Message refused"
     assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "failed"
     monkeypatch.setenv("CONSULTANT_DATABASE_URL", database_url)
@@ -331,11 +324,7 @@ def test_a_hostile_subject_adds_no_header_and_no_recipient_on_the_wire(
     database_url: str, smtp_sink: SmtpSink
 ) -> None:
     hostile = "=?utf-8?q?Hi=0D=0ABcc=3A_victim=40evil=2Eexample?="
-    pending = make_pending_draft(database_url, subject=hostile)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
-        ).id
+    _pending, outbound_id = _approved(database_url, subject=hostile)
     assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "sent"
     [(_sender, recipients, raw)] = smtp_sink.received
     assert recipients == [ASKER]
@@ -347,11 +336,7 @@ def test_a_hostile_subject_adds_no_header_and_no_recipient_on_the_wire(
 def test_a_sent_reply_is_copied_to_the_imap_sent_folder_once(
     database_url: str, smtp_sink: SmtpSink, dovecot: DovecotServer, tmp_path: Path
 ) -> None:
-    pending = make_pending_draft(database_url)
-    with unit_of_work(database_url) as session:
-        outbound_id = approve(
-            session, pending.draft_id, reviewer_of(session, pending), policy(), RecordingQueue()
-        ).id
+    _pending, outbound_id = _approved(database_url)
     assert send_one(database_url, outbound_id, _plain(smtp_sink)).status == "sent"
     settings = Settings(
         database_url=database_url, imap_url=dovecot.url(), var_dir=tmp_path, sent_folder="Sent"
