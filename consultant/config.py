@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     unknown_sender_policy: str = Field(
         "hold", description="'hold' for an operator, or 'invite' to draft an invitation."
     )
+    cms_data_dir: str = Field(
+        "",
+        description="Folder of the shared public CMS files the tests, benches and sample "
+        "builder read in place; empty: a shared/data/cms folder beside the checkout.",
+    )
     web_host: str = Field("127.0.0.1", description="Address `consultant serve` listens on.")
     web_port: int = Field(8000, gt=0, lt=65536, description="Port `consultant serve` listens on.")
     web_secure_cookies: bool = Field(

@@ -10,8 +10,9 @@ this machine (as CI makes) still finds them.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from consultant.config import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 _WORKPLACE_CMS_DIR = Path("/work/shared/data/cms")
@@ -20,7 +21,8 @@ _RELATIVE = Path("shared") / "data" / "cms"
 
 def cms_data_dir() -> Path:
     """The shared CMS data folder (it may not exist: callers say so with the path)."""
-    explicit = os.environ.get("CONSULTANT_CMS_DATA_DIR")
+    # A fresh Settings (not the process's cached one): tests point it elsewhere per test.
+    explicit = Settings().cms_data_dir
     if explicit:
         return Path(explicit)
     for folder in PROJECT_DIR.parents:
