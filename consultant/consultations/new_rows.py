@@ -32,8 +32,18 @@ _NEW_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
 
 
 def insert_draft(connection: Connection, values: dict[str, Any]) -> int:
-    """Insert one draft (every kind is written here); its id."""
+    """Insert one draft (every kind ingest makes is written here); its id."""
+    values = {**values, "code_list": code_list(values.get("facts"))}
     return int(connection.execute(_NEW_DRAFT, values).scalar_one())
+
+
+def code_list(facts: object) -> str:
+    """The codes a draft's facts name, as the queue's code filter searches them."""
+    listed = facts.get("codes") if isinstance(facts, dict) else None
+    if not isinstance(listed, list):
+        return ""
+    codes = [str(c.get("code")) if isinstance(c, dict) else str(c) for c in listed]
+    return f" {' '.join(codes)} " if codes else ""
 
 
 def write_new_thread(
