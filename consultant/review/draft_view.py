@@ -59,6 +59,7 @@ class DraftView:
     claimed_by: str | None
     viewers: list[str]
     newer_draft_id: int | None
+    next_draft_id: int | None  # the oldest other pending draft: where "next" goes
     outbound: OutboundMessage | None
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -170,6 +171,12 @@ def draft_view(session: Session, draft: Draft, viewer_id: int) -> DraftView:
         claimed_by=holder.email if holder else None,
         viewers=viewers,
         newer_draft_id=newer,
+        next_draft_id=session.scalar(
+            select(Draft.id)
+            .where(Draft.status == DraftStatus.PENDING, Draft.id != draft.id)
+            .order_by(Draft.created_at, Draft.id)
+            .limit(1)
+        ),
         outbound=session.scalar(
             select(OutboundMessage).where(OutboundMessage.draft_id == draft.id)
         ),

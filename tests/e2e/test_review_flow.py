@@ -117,6 +117,9 @@ def test_claim_edit_approve_sends_once_threaded_and_the_answer_threads_back(
     expect(page.get_by_role("heading", name="Question")).to_be_visible()
     page.keyboard.press("c")
     expect(page.get_by_role("status")).to_contain_text("You hold this draft now.")
+    expect(page.get_by_role("link", name="Next pending draft")).to_have_attribute(
+        "href", f"/review/{drafts[1]}"
+    )
     reply = page.get_by_label("Reply text")
     reply.fill("Hello Pat,\n\nYes, with modifier 59 when the sites are distinct.\n\nReviewed.")
     before = len(sink.received)
