@@ -21,6 +21,7 @@ Notes are no code data, so they never make a database count as holding real data
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -79,9 +80,7 @@ def load_sample_data(database_url: str) -> list[ImportResult]:
     """
     present = loaded_release_names(database_url)
     wanted = [sample for sample in sample_files_for(present) if sample.release not in present]
-    results = _load_shipped_notes(database_url)
-    if not wanted:
-        return results
+    results: list[ImportResult] = []
     with ExitStack() as stack:
         for sample, path in _sample_paths(stack, wanted):
             # The sample is smaller than a CMS release on purpose: no row-count check.
@@ -94,7 +93,7 @@ def load_sample_data(database_url: str) -> list[ImportResult]:
                     allow_fewer_rows=True,
                 )
             )
-    return results
+    return results + _load_shipped_notes(database_url)
 
 
 def _load_shipped_notes(database_url: str) -> list[ImportResult]:
@@ -112,6 +111,12 @@ def _load_shipped_notes(database_url: str) -> list[ImportResult]:
 def shipped_notes_path() -> resources.abc.Traversable:
     """Where the shipped coding notes live inside the installed package."""
     return resources.files("consultant.codes").joinpath("notes", "notes.csv")
+
+
+def shipped_notes_release() -> str:
+    """The release name the shipped notes file gets (from its content)."""
+    digest = hashlib.sha256(shipped_notes_path().read_bytes()).hexdigest()
+    return NOTES_RELEASE_PREFIX + digest[:12]
 
 
 def holds_imported_data(names: set[str]) -> bool:
