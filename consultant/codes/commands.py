@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -211,7 +212,14 @@ def drafts_citing(session: Session, name: str) -> list[tuple[int, str]]:
         (draft_id, status)
         for draft_id, status, facts in candidates
         if isinstance(facts, dict)
-        and (name in (facts.get("releases") or []) or facts.get("ptp_release") == name)
+        and (
+            name in (facts.get("releases") or [])
+            or facts.get("ptp_release") == name
+            or any(
+                isinstance(note, dict) and note.get("release") == name
+                for note in facts.get("notes") or []
+            )
+        )
     ]
 
 
@@ -243,20 +251,48 @@ def _report(result: ImportResult) -> None:
 @click.argument("codes", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the facts as JSON.")
 @click.option("--release", default=None, help="Answer from this release for its kind.")
-def lookup(codes: tuple[str, ...], as_json: bool, release: str | None) -> None:
-    """Look CODES up: kind, status, descriptors, add-on, MUE, indicators, PTP edits between them."""
+@click.option(
+    "--date",
+    "service_date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date of service, YYYY-MM-DD (default: today): which edits and notes are in force.",
+)
+def lookup(
+    codes: tuple[str, ...], as_json: bool, release: str | None, service_date: dt.datetime | None
+) -> None:
+    """Look CODES up: kind, status, descriptors, add-on, MUE, indicators, PTP edits between them,
+    and the coding notes in force. A two-character argument (25, 59, XS) is a modifier: it
+    only selects notes."""
+    from consultant.codes.coding_notes import notes_in_force
     from consultant.codes.lookup import UnknownReleaseError, look_up_codes
-    from consultant.codes.lookup_text import describe
+    from consultant.codes.lookup_text import describe, describe_notes
     from consultant.db import unit_of_work
 
     settings = settings_or_exit()
+    on = service_date.date() if service_date is not None else dt.date.today()
+    modifiers = [a.strip().upper() for a in codes if len(a.strip()) == 2]
+    looked_up = [a for a in codes if len(a.strip()) != 2]
     try:
         with unit_of_work(settings.resolved_database_url) as session:
-            result = look_up_codes(session, codes, release=release)
+            result = look_up_codes(session, looked_up, release=release, today=on)
+            notes = notes_in_force(
+                session,
+                [c.code for c in result.codes],
+                modifiers,
+                on=on,
+                edits=[(e.column_1, e.column_2) for e in result.pair_edits],
+                release=release,
+            )
     except UnknownReleaseError as exc:
         click.echo(f"consultant lookup: {exc}", err=True)
         sys.exit(1)
     if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2))
+        facts = result.as_json()
+        facts["date_of_service"] = on.isoformat()
+        facts["notes"] = [note.to_json() for note in notes]
+        click.echo(json.dumps(facts, indent=2))
     else:
         click.echo(describe(result))
+        if notes:
+            click.echo(describe_notes(notes))

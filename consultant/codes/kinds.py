@@ -19,6 +19,8 @@ class ReleaseKind(enum.StrEnum):
     HCPCS = "hcpcs"
     CPT = "cpt"
     SUMMARY = "summary"
+    # Curated coding notes in our own words, each citing its public CMS source.
+    NOTES = "notes"
 
 
 class CodeSystem(enum.StrEnum):

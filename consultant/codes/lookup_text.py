@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from consultant.codes.facts import CodeFacts, LookupResult, PtpEditFact
+
+if TYPE_CHECKING:
+    from consultant.codes.coding_notes import NoteFact
 
 
 def describe(result: LookupResult) -> str:
@@ -19,6 +25,15 @@ def describe(result: LookupResult) -> str:
         lines.extend(f"  deleted: {_edit_line(e)}" for e in result.past_pair_edits)
         lines.append("")
     lines.append("Releases: " + (", ".join(r.name for r in result.releases) or "none"))
+    return "\n".join(lines)
+
+
+def describe_notes(notes: Sequence[NoteFact]) -> str:
+    """The coding notes in force, each with its source and release."""
+    lines = ["", "Coding notes:"]
+    for note in notes:
+        lines.append(f"  [{note.note_id}, {' '.join(note.codes)}] {note.text}")
+        lines.append(f"    source: {note.citation} ({note.release})")
     return "\n".join(lines)
 
 

@@ -152,3 +152,28 @@ class FeeScheduleIndicator(Base):
     co_surg: Mapped[str | None] = mapped_column(String(2))
     team_surg: Mapped[str | None] = mapped_column(String(2))
     endo_base: Mapped[str | None] = mapped_column(String(5))
+
+
+class CodingNote(Base):
+    """A curated coding note in the project's own words: the codes it concerns, when it is
+    in force, and the public CMS source it rests on (``consultant/codes/notes/notes.csv``).
+
+    ``codes`` holds the note's code terms as written in the file, space-separated: a code
+    (``G2211``), a modifier (``25``), a range (``99202-99215``), a pair (``29880+G0289``) or
+    ``*`` (any other code named); :mod:`consultant.codes.note_terms` reads them.
+    """
+
+    __tablename__ = "coding_note"
+    __table_args__ = (UniqueConstraint("release_id", "note_id"),)
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("data_release.id", ondelete="CASCADE"))
+    note_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))
+    codes: Mapped[str] = mapped_column(Text)
+    # In force from effective_from through effective_to (its last day); None: still in force.
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    citation: Mapped[str] = mapped_column(Text)
+    citation_url: Mapped[str | None] = mapped_column(Text)

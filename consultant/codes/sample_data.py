@@ -11,10 +11,17 @@ summaries are loaded (our own words, which the CMS files do not have; they
 answer only where no licensed or HCPCS descriptor does). A sample load cut
 short (one file imported, the next failed) resumes on the next call, since
 each file is its own release and the importer skips one already imported.
+
+The shipped coding notes (``consultant/codes/notes/notes.csv``, our own words
+with their CMS sources) load with the sample, next to real data too, under the
+same release name ``codes import`` gives that file, unless an operator has
+loaded notes of their own under a name of their choosing: those stay in charge.
+Notes are no code data, so they never make a database count as holding real data.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -24,6 +31,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from consultant.codes.importers import ImportResult, import_file
+from consultant.codes.importers.detection import NOTES_RELEASE_PREFIX
 from consultant.codes.kinds import ReleaseKind
 from consultant.codes.models import DataRelease
 from consultant.db import unit_of_work
@@ -72,9 +80,7 @@ def load_sample_data(database_url: str) -> list[ImportResult]:
     """
     present = loaded_release_names(database_url)
     wanted = [sample for sample in sample_files_for(present) if sample.release not in present]
-    if not wanted:
-        return []
-    results = []
+    results: list[ImportResult] = []
     with ExitStack() as stack:
         for sample, path in _sample_paths(stack, wanted):
             # The sample is smaller than a CMS release on purpose: no row-count check.
@@ -87,7 +93,30 @@ def load_sample_data(database_url: str) -> list[ImportResult]:
                     allow_fewer_rows=True,
                 )
             )
-    return results
+    return results + _load_shipped_notes(database_url)
+
+
+def _load_shipped_notes(database_url: str) -> list[ImportResult]:
+    """Import the shipped notes unless already loaded or an operator's own notes answer."""
+    if any(not n.startswith(NOTES_RELEASE_PREFIX) for n in loaded_notes_names(database_url)):
+        return []
+    with resources.as_file(shipped_notes_path()) as path:
+        # Fewer notes than an earlier notes file is a correction, not a truncated download.
+        result = import_file(
+            database_url, path, kind=ReleaseKind.NOTES.value, allow_fewer_rows=True
+        )
+    return [] if result.already_imported else [result]
+
+
+def shipped_notes_path() -> resources.abc.Traversable:
+    """Where the shipped coding notes live inside the installed package."""
+    return resources.files("consultant.codes").joinpath("notes", "notes.csv")
+
+
+def shipped_notes_release() -> str:
+    """The release name the shipped notes file gets (from its content)."""
+    digest = hashlib.sha256(shipped_notes_path().read_bytes()).hexdigest()
+    return NOTES_RELEASE_PREFIX + digest[:12]
 
 
 def holds_imported_data(names: set[str]) -> bool:
@@ -118,6 +147,20 @@ def _sample_paths(
 
 
 def loaded_release_names(database_url: str) -> set[str]:
-    """The names of every loaded release."""
+    """The names of every loaded release of code data (notes aside)."""
     with unit_of_work(database_url) as session:
-        return set(session.scalars(select(DataRelease.name)))
+        return set(
+            session.scalars(
+                select(DataRelease.name).where(DataRelease.kind != ReleaseKind.NOTES.value)
+            )
+        )
+
+
+def loaded_notes_names(database_url: str) -> set[str]:
+    """The names of every loaded notes release."""
+    with unit_of_work(database_url) as session:
+        return set(
+            session.scalars(
+                select(DataRelease.name).where(DataRelease.kind == ReleaseKind.NOTES.value)
+            )
+        )

@@ -8,6 +8,7 @@ can be re-rendered exactly and every sentence traces back to a fact.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from sqlalchemy.orm import Session
 
+from consultant.codes.coding_notes import notes_in_force
 from consultant.codes.facts import ReleaseRef
 from consultant.codes.known import known_code_set
 from consultant.codes.lookup import current_releases, look_up_codes
@@ -78,6 +80,7 @@ def draft_reply(
     account: Addressee | None = None,
     release: str | None = None,
     code_data: CodeData | None = None,
+    service_date: dt.date | None = None,
 ) -> DraftReply:
     """The reply to ``question_text`` (new text only), ready for a reviewer.
 
@@ -85,6 +88,7 @@ def draft_reply(
     when the new text names no code, the latest earlier message that does
     supplies them (a follow-up such as "and with modifier 59?"). ``code_data``
     (from :func:`load_code_data`) saves reading the code knowledge again.
+    ``service_date`` decides which edits and coding notes are in force (default: today).
     """
     # The codes the data knows make the extractor surer of bare numbers; cached per process.
     known = code_data.known_codes if code_data is not None else known_code_set(session)
@@ -92,13 +96,17 @@ def draft_reply(
     if not question.codes:
         facts = build_empty_facts(question)
     else:
-        result = look_up_codes(
-            session,
-            [w.code for w in question.codes],
-            release=release,
-            releases=code_data.releases if code_data is not None else None,
-        )
+        on = service_date or dt.date.today()
+        releases = code_data.releases if code_data is not None else None
+        named = [w.code for w in question.codes]
+        result = look_up_codes(session, named, release=release, releases=releases, today=on)
         facts = build_facts(question, result)
+        modifiers = {m for w in question.codes for m in w.modifiers}
+        edits = [(e.column_1, e.column_2) for e in result.pair_edits]
+        notes = notes_in_force(
+            session, named, modifiers, on=on, edits=edits, release=release, releases=releases
+        )
+        facts["notes"] = [note.to_json() for note in notes]
     name = account.name if account is not None else None
     return render_reply(facts, question_text=question_text, subject=subject, greeting_name=name)
 
@@ -139,6 +147,7 @@ def build_empty_facts(question: QuestionCodes) -> dict[str, Any]:
         "icd10": list(question.icd10),
         "ranges": [],
         "codes_from_earlier_message": False,
+        "notes": [],
     }
 
 

@@ -78,6 +78,8 @@ def build_facts(question: QuestionCodes, result: LookupResult) -> dict[str, Any]
         "icd10": list(question.icd10),
         "ranges": [list(r) for r in question.ranges],
         "codes_from_earlier_message": question.from_earlier_message,
+        # The coding notes in force (consultant.codes.coding_notes); drafting fills them in.
+        "notes": [],
     }
 
 

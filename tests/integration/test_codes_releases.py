@@ -14,6 +14,7 @@ from consultant.cli import main
 from consultant.codes.importers import import_file
 from consultant.codes.importers.loader import FewerRowsError
 from consultant.codes.models import DataRelease, MedicallyUnlikelyEdit, PtpEdit
+from consultant.codes.sample_data import shipped_notes_release
 from consultant.config import Settings, get_settings
 from consultant.consultations.models import Draft
 from consultant.db import unit_of_work
@@ -148,6 +149,7 @@ def test_load_sample_adds_the_summaries_next_to_a_cms_import_once(
     assert [line.split()[1] for line in listed[1:]] == [
         "ncci-addon-code-edits-2024q2",
         "ncci-mue-practitioner-2024-07-01",
+        shipped_notes_release(),  # the shipped coding notes load next to real data too
         "sample-summaries",
     ]
 

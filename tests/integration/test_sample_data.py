@@ -23,7 +23,12 @@ from consultant.codes.models import (
     MedicallyUnlikelyEdit,
     PtpEdit,
 )
-from consultant.codes.sample_data import SAMPLE_FILES, load_sample_data, sample_file_path
+from consultant.codes.sample_data import (
+    SAMPLE_FILES,
+    load_sample_data,
+    sample_file_path,
+    shipped_notes_release,
+)
 from consultant.db import unit_of_work
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "consultant" / "codes" / "sample"
@@ -63,7 +68,9 @@ def _release(database_url: str, name: str) -> DataRelease:
 def test_sample_loads_every_file_as_its_own_release(database_url: str) -> None:
     results = load_sample_data(database_url)
 
-    assert [result.release_name for result in results] == [s.release for s in SAMPLE_FILES]
+    # The shipped coding notes come last (issue 12).
+    names = [s.release for s in SAMPLE_FILES] + [shipped_notes_release()]
+    assert [result.release_name for result in results] == names
     assert not any(result.already_imported or result.skipped_bad for result in results)
     expected_rows = {
         "sample-ncci-addon-code-edits-2024q2": (
@@ -117,14 +124,19 @@ def test_next_to_real_data_only_the_sample_summaries_are_loaded_once(
 ) -> None:
     import_file(database_url, cms_dir / "ncci-mue-practitioner-2024-07-01.csv")
 
-    [result] = load_sample_data(database_url)
+    result, notes = load_sample_data(database_url)
     assert (result.release_name, result.kind) == ("sample-summaries", "summary")
+    assert (notes.release_name, notes.kind) == (shipped_notes_release(), "notes")
     assert load_sample_data(database_url) == []  # twice changes nothing
 
     with unit_of_work(database_url) as session:
         names = set(session.scalars(select(DataRelease.name)))
-    # The sample's CMS facts never mix with real ones; our own summaries do.
-    assert names == {"ncci-mue-practitioner-2024-07-01", "sample-summaries"}
+    # The sample's CMS facts never mix with real ones; our own summaries and notes do.
+    assert names == {
+        "ncci-mue-practitioner-2024-07-01",
+        "sample-summaries",
+        shipped_notes_release(),
+    }
     assert _count(database_url, Descriptor, "sample-summaries") == _data_lines("summaries.csv")
 
 
@@ -135,9 +147,11 @@ def test_a_sample_load_cut_short_resumes(database_url: str) -> None:
 
     results = load_sample_data(database_url)
 
-    assert [result.release_name for result in results] == [s.release for s in SAMPLE_FILES[1:]]
+    names = [s.release for s in SAMPLE_FILES[1:]] + [shipped_notes_release()]
+    assert [result.release_name for result in results] == names
     with unit_of_work(database_url) as session:
-        assert session.scalar(select(func.count()).select_from(DataRelease)) == len(SAMPLE_FILES)
+        releases = session.scalar(select(func.count()).select_from(DataRelease))
+    assert releases == len(SAMPLE_FILES) + 1
 
 
 def test_the_sample_knows_300_codes_and_150_summaries(database_url: str) -> None:

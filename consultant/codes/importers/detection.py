@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from consultant.codes.importers import addon, descriptors, hcpcs, mue, pfs, ptp
+from consultant.codes.importers import addon, descriptors, hcpcs, mue, notes, pfs, ptp
 from consultant.codes.importers.records import (
     ADDON_EDITS,
     CODES,
+    CODING_NOTES,
     DESCRIPTORS,
     FEE_SCHEDULE_INDICATORS,
     MUES,
@@ -55,6 +56,7 @@ FORMATS = {
     ReleaseKind.SUMMARY: Format(
         ReleaseKind.SUMMARY, descriptors.read_summaries, DESCRIPTORS, descriptors.ZIP_MEMBERS
     ),
+    ReleaseKind.NOTES: Format(ReleaseKind.NOTES, notes.read_notes, CODING_NOTES, notes.ZIP_MEMBERS),
 }
 
 # First match wins; checked against the lower-cased file name.
@@ -66,6 +68,7 @@ _KIND_BY_NAME = (
     (ReleaseKind.HCPCS, re.compile(r"hcpc")),
     (ReleaseKind.SUMMARY, re.compile(r"summar")),
     (ReleaseKind.CPT, re.compile(r"cpt")),
+    (ReleaseKind.NOTES, re.compile(r"notes")),
 )
 # First line of the shared CSVs and of our summaries, when the name says nothing.
 _KIND_BY_HEADER = (
@@ -75,6 +78,7 @@ _KIND_BY_HEADER = (
     (ReleaseKind.PFS, "hcpcs_code,mod,status,"),
     (ReleaseKind.HCPCS, "hcpc,seqnum,recid,"),
     (ReleaseKind.SUMMARY, "code,summary"),
+    (ReleaseKind.NOTES, "id,kind,codes,"),
 )
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8}
 _MONTHS |= {"sep": 9, "oct": 10, "nov": 11, "dec": 12}
@@ -102,8 +106,24 @@ def detect_kind(source: Source, given: str | None) -> ReleaseKind:
     )
 
 
-def release_identity(path: Path, given: str | None) -> tuple[str, dt.date | None]:
-    """The release's name and effective date: ``--release`` or the file's name, dated by either."""
+#: The name of a notes release imported without ``--release``, before its content's digest.
+NOTES_RELEASE_PREFIX = "coding-notes-"
+
+
+def release_identity(
+    path: Path, given: str | None, kind: ReleaseKind | None = None, sha256: str = ""
+) -> tuple[str, dt.date | None]:
+    """The release's name and effective date: ``--release`` or the file's name, dated by either.
+
+    Notes carry their own dates, one per note, so a notes release has no effective date
+    (the latest import answers) and, unnamed, is named by its content: the same file
+    always makes the same release, whoever imports it (``codes import`` or ``load-sample``).
+    """
+    if kind is ReleaseKind.NOTES:
+        name = given.strip() if given else NOTES_RELEASE_PREFIX + sha256[:12]
+        if not name or len(name) > 120:
+            raise ReleaseConflictError("a release name must have 1 to 120 characters")
+        return name, None
     name = given.strip() if given else release_name_from(path)
     effective = effective_date_in(name) or effective_date_in(path.name)
     if given is None and effective is None:

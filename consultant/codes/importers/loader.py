@@ -90,7 +90,7 @@ def import_file(
     except OSError as exc:
         raise UnreadableFileError(path, os_reason(exc)) from None
     release_kind = detect_kind(source, kind)
-    name, effective_on = release_identity(path, release)
+    name, effective_on = release_identity(path, release, release_kind, sha256)
     data_format = FORMATS[release_kind]
     with unit_of_work(database_url) as session:
         existing = session.scalar(select(DataRelease).where(DataRelease.name == name))

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from consultant.codes.models import (
     AddOnEdit,
     Code,
+    CodingNote,
     Descriptor,
     FeeScheduleIndicator,
     MedicallyUnlikelyEdit,
@@ -72,6 +73,19 @@ CODES = FactTable(
     Code.__tablename__, ("code", "system", "status", "added_on", "deleted_on", "replaced_by")
 )
 DESCRIPTORS = FactTable(Descriptor.__tablename__, ("code", "source", "text"))
+CODING_NOTES = FactTable(
+    CodingNote.__tablename__,
+    (
+        "note_id",
+        "kind",
+        "codes",
+        "effective_from",
+        "effective_to",
+        "text",
+        "citation",
+        "citation_url",
+    ),
+)
 
 
 class Fact(NamedTuple):
