@@ -91,6 +91,17 @@ TEXTS: dict[str, Build] = {
     "forwarded_by_and_dashes": lambda n: _repeat("--- Forwarded by " + "-" * 300 + "x\n", n),
     "schrieb": lambda n: _repeat("Am Montag schrieb " + "x" * 150 + " schrieb :x\n", n),
     "wrote_and_blanks": lambda n: _repeat("Dana wrote" + " " * 300 + "x\n", n),
+    # Bottom-posted and interleaved replies: every opening and quote is read past, not cut at.
+    "attributions_and_quotes": lambda n: _repeat(
+        "On Mon, Feb 3, 2025, Dana <d@x.org> wrote:\n> 99213\nAnd 99214?\n", n
+    ),
+    "header_blocks_and_quotes": lambda n: _repeat(
+        "-----Original Message-----\nFrom: a\nSent: b\nTo: c\nSubject: d\n\n> 99213\nok 99214\n", n
+    ),
+    "blank_lines_after_a_header_block": lambda n: _repeat(
+        "\n", n, "From: a\nSent: b\nTo: c\nSubject: d\n", "> 99213\nok\n"
+    ),
+    "name_words_on_the_last_line": lambda n: _repeat("Dana ", n, "Is 99213 ok?\n"),
 }
 
 # HTML read by html_to_text and by parse_message as a text/html body.
@@ -124,6 +135,15 @@ MESSAGES: dict[str, Callable[[int], bytes]] = {
     ).encode(),
     "to_of_addresses": lambda n: _message("text/plain", "hi\r\n").replace(
         b"To: questions@example.org", b"To: " + _repeat("a@b.org, ", n).encode()
+    ),
+    "flowed_soft_breaks": lambda n: _message(
+        "text/plain; charset=utf-8; format=flowed; delsp=yes", _repeat("a 99213 \r\n", n)
+    ),
+    "flowed_quote_depths": lambda n: _message(
+        "text/plain; charset=utf-8; format=flowed", _repeat(">", n, "", " 99213 \r\n>x\r\n")
+    ),
+    "flowed_alternating_depths": lambda n: _message(
+        "text/plain; charset=utf-8; format=flowed", _repeat("> a \r\nb \r\n", n)
     ),
     "many_parts": lambda n: _message(
         "multipart/mixed; boundary=b",
