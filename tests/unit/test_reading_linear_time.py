@@ -101,6 +101,10 @@ TEXTS: dict[str, Build] = {
     "blank_lines_after_a_header_block": lambda n: _repeat(
         "\n", n, "From: a\nSent: b\nTo: c\nSubject: d\n", "> 99213\nok\n"
     ),
+    # What the writer says a number is: a phrase after each number, cut short each time.
+    "numbers_said_to_be_almost_identifiers": lambda n: _repeat("12345 is our own ticket ", n),
+    "numbers_in_open_parentheses": lambda n: _repeat("12345 (the pt ", n),
+    "consultation_numbers": lambda n: _repeat("consultation 45380 ", n),
     "name_words_on_the_last_line": lambda n: _repeat("Dana ", n, "Is 99213 ok?\n"),
 }
 
