@@ -130,6 +130,8 @@ _SAID_TO_BE_AN_IDENTIFIER = re.compile(
 )
 # "patients in the 30309 zip code".
 _ZIP_WORD_AFTER = re.compile(r"[ \t]+(?:zip|zipcode|postal)\b", re.IGNORECASE)
+_SAYS_WORDS = frozenset(("that", "it", "is", "was", "zip", "zipcode", "postal"))
+_SAYS_MARKS = frozenset(",;:-\u2013\u2014(=")
 
 
 class StreetLines:
@@ -265,11 +267,13 @@ def look_alike(
             return LookAlike("phone extension", strong=True)
         if before.identifier_label(text[start:end]):
             return LookAlike(LABELLED, strong=True)
-    # Matched in the whole text, not the window: "$" must be the text's end, not the window's.
-    if _SAID_TO_BE_AN_IDENTIFIER.match(text, end) or _ZIP_WORD_AFTER.match(text, end):
-        return LookAlike("the writer says it is an identifier", strong=True)
     next_word = _NEXT_WORD.match(after)
     word = next_word.group(1) if next_word is not None else ""
+    # Only a clause mark or one of a few words can start what the writer says the number is.
+    # Matched in the whole text, not the window: "$" must be the text's end, not the window's.
+    says = word.lower() in _SAYS_WORDS if word else after.lstrip(" \t")[:1] in _SAYS_MARKS
+    if says and (_SAID_TO_BE_AN_IDENTIFIER.match(text, end) or _ZIP_WORD_AFTER.match(text, end)):
+        return LookAlike("the writer says it is an identifier", strong=True)
     # Only a capitalised word, a number or a direction can start a street name.
     street_start = word[:1].isupper() or (not word and after.lstrip(" \t")[:1].isdigit())
     if street_start and _STREET_AFTER.match(after):
