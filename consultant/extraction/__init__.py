@@ -1,4 +1,5 @@
-"""Code mentions in a coding question: procedure and supply codes, modifiers, units, ranges, ICD-10.
+"""Code mentions in a coding question: procedure and supply codes, modifiers, units, ranges,
+doses, ICD-10, and the date of service.
 
 ``extract(text)`` is the one entry point; see :mod:`consultant.extraction.extractor`
 for how a code-shaped number is told from a zip code, a claim number or a dose.
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from consultant.extraction.mentions import (
     CodeMention,
     CodeRange,
+    Dose,
     Extraction,
     Icd10Mention,
     SetAside,
@@ -34,6 +36,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CodeMention",
     "CodeRange",
+    "Dose",
     "Extraction",
     "Icd10Mention",
     "KnownCodes",

@@ -1,10 +1,11 @@
 """What is written onto a code right after it: modifiers, a unit count, a range's other end.
 
 Forms read here: ``99214-25`` (any dash), ``27447-RT-GA``, ``63057 59``, ``20610 RT``,
-``63057 x2``, ``x 2``, ``×2``, ``(x2)``, ``96366 3 units``, a table cell
-``63047 | 1``, and ranges ``99202-99205`` / ``99202 through 99205`` / ``99202-05``. A dash
-followed by a modifier is a modifier (``99214-25``); followed by a code of the
-same kind it is a range (``99202-99205``).
+``63057 x2``, ``x 2``, ``×2``, ``(x2)``, ``96366 3 units``, ``96372 times two``, a table
+cell ``63047 | 1``, and ranges ``99202-99205`` / ``99202 through 99205`` / ``99202-05``. A
+dash followed by a modifier is a modifier (``99214-25``); followed by a code of the
+same kind it is a range (``99202-99205``). Unit counts written before the code
+(``2 units of 96372``, ``x2 96372``, ``two units 97110``) are read by :func:`units_before`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,38 @@ _UNITS = re.compile(
 # Possessive blanks: "[ \t]*[(,:=]?[ \t]*" could split one run of blanks a quadratic
 # number of ways before failing on what follows ("99213", a million spaces, "x").
 _UNITS_WORD = re.compile(r"[ \t]*+[(,:=]?+[ \t]*+(\d{1,3}+)[ \t]*+units?\b\)?", re.IGNORECASE)
+#: Counts people spell out: "96372 times two", "two units of 96372".
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "once": 1, "twice": 2,
+}  # fmt: skip
+_COUNT_WORD = r"(one|two|three|four|five|six|seven|eight|nine|ten)"
+# "96372 times two", "96372 x two", "96372 times 2", "96372 twice".
+_UNITS_SPELLED = re.compile(
+    r"[ \t]*+(?:(?:[xX×]|times)[ \t]*+" + _COUNT_WORD + r"|times[ \t]++(\d{1,3}+)(?![\d.,]?\d)"
+    r"|(twice))\b",
+    re.IGNORECASE,
+)
+# Before the code, up to the code: "2 units of 96372", "two units 97110", "x2 96372", "2x 96372".
+# Searched only in the few characters before a code (``_BEFORE``), ending where it starts.
+_UNITS_BEFORE = re.compile(
+    r"(?:(?<![\w.,])(?:(\d{1,3})|" + _COUNT_WORD + r")[ \t]+units?(?:[ \t]+of)?"
+    r"|(?<![\w.,])[xX×][ \t]?(\d{1,3})|(?<![\w.,])(\d{1,3})[xX×])"
+    r"[ \t]+(?:(?:CPT|HCPCS|code)[ \t]+)?\Z",
+    re.IGNORECASE,
+)
+_BEFORE = 32
+#: How the words before a code end when a count stands there: "of", "unit(s)", "x2", "2x",
+#: "CPT", "HCPCS", "code" (any case).
+_COUNT_ENDINGS = tuple(
+    {ending for word in ("of", "unit", "units", "x", "×", "cpt", "hcpcs", "code")
+     for ending in (word, word.upper(), word.capitalize())}
+)  # fmt: skip
+#: What ends the text before the blank that precedes the code, when a count may stand there:
+#: a digit ("2x"), an "x" ("x2" ends in a digit), a blank (more blanks), or the last two
+#: letters of one of the words above.
+COUNT_LAST_CHARACTERS = frozenset(" \t0123456789xX×")
+COUNT_LAST_PAIRS = frozenset(end[-2:] for end in _COUNT_ENDINGS if len(end) > 1)
 # A units cell, maybe after an empty modifier cell: "| 22612 | | 1 |".
 _TABLE_UNITS = re.compile(r"[ \t]*\|(?:[ \t]*\|)?[ \t]*(\d{1,3})[ \t]*(?=\||$|\n)")
 # After a numeric modifier: a word that makes the number a quantity ("99213 25 minutes").
@@ -46,7 +79,8 @@ _QUANTITY_AFTER = re.compile(
 # The first characters any modifier or unit form can start with, after optional blanks. A
 # capital other than X starts only a two-character modifier ("RT"), never a word ("Street").
 _MAY_ATTACH = re.compile(
-    r"[ \t]*(?:[0-9|(xX×*/]|[A-Z][A-Z0-9](?![A-Za-z0-9])|" + DASH_CLASS + ")", re.ASCII
+    r"[ \t]*(?:[0-9|(xX×*/]|[A-Z][A-Z0-9](?![A-Za-z0-9])|" + DASH_CLASS + "|times\\b|twice\\b)",
+    re.ASCII,
 )
 _CAPITAL_WORD = re.compile(r"[ \t]+[A-Z]{2,}\b")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
@@ -105,7 +139,31 @@ def _next_modifier(text: str, pos: int, chained: bool) -> tuple[str, int] | None
     return None
 
 
+def _count(written: str) -> int:
+    return int(written) if written.isdigit() else NUMBER_WORDS[written.lower()]
+
+
+def units_before(text: str, start: int, not_before: int = 0) -> int | None:
+    """The unit count written just before a code at ``start`` ("2 units of 96372"), or None.
+
+    ``not_before`` is where the previous code's own attachments end: in "97110 2 units
+    97140" the count belongs to 97110.
+    """
+    written_before = text[max(not_before, start - 8) : start].rstrip(" \t")
+    if not written_before.endswith(_COUNT_ENDINGS) and not written_before[-1:].isdigit():
+        return None
+    window_start = max(not_before, start - _BEFORE)
+    match = _UNITS_BEFORE.search(text, window_start, start)
+    if match is None:
+        return None
+    return _count(next(group for group in match.groups() if group is not None))
+
+
 def _next_units(text: str, pos: int) -> tuple[int, int] | None:
+    spelled = _UNITS_SPELLED.match(text, pos)
+    if spelled is not None:
+        written = next(group for group in spelled.groups() if group is not None)
+        return _count(written), spelled.end()
     for pattern in (_UNITS, _UNITS_WORD, _TABLE_UNITS):
         match = pattern.match(text, pos)
         if match is not None:

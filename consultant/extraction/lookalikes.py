@@ -42,8 +42,9 @@ _STREET_SUFFIX = (
 # A street name word: capitalised or an ordinal ("5th"), never another code-shaped number.
 _NAME_WORD = r"(?:(?!\d{5}\b)[A-Z0-9][A-Za-z0-9.'\-]*+|[NSEW]\.?)"
 # What follows a street suffix in an address: a comma, the line end, a suite, a direction.
+# "We are at 20610 Lakeview Blvd. Billed 29826": a sentence may end right after the suffix.
 _AFTER_SUFFIX = (
-    r"\.?(?=[ \t]*+(?:[,#\n]|$|Suite\b|Ste\b|Apt\b|Unit\b|Bldg\b|Fl\b|Floor\b|[NSEW]\b))"
+    r"\.?(?=[ \t]*+(?:[,#\n.;:!?)]|$|Suite\b|Ste\b|Apt\b|Unit\b|Bldg\b|Fl\b|Floor\b|[NSEW]\b))"
 )
 _STREET_AFTER = re.compile(
     r"[ \t]++(?:" + _NAME_WORD + r"[ \t]++){1,3}" + _STREET_SUFFIX + _AFTER_SUFFIX
@@ -106,6 +107,31 @@ _RATE_AFTER = re.compile(
     r"[ \t]*\w+[ \t]+(?:annually|monthly|weekly|daily|yearly)\b",
     re.IGNORECASE,
 )
+
+
+# --- what the writer says the number is ---------------------------------------------------
+
+_IDENTIFIER_NOUN = (
+    r"(?:ticket|case|claim|reference|ref|account|acct|record|chart|mrn|id|invoice|order|"
+    r"confirmation|tracking|member|policy|consultation|consult|zip|zip[ \t]*code|phone|"
+    r"extension|npi|tin|ein|tax[ \t]*id|clinic|location|suite|office|batch|control)"
+)
+# "12345, that's our ticket", "45380 is just our internal reference", "20610 (the patient's
+# account)": the writer says what the number is. The noun must end the phrase ("99214 was
+# the claim line that was denied" names a code). Every run is bounded: constant work a number.
+_SAID_TO_BE_AN_IDENTIFIER = re.compile(
+    r"[ \t]{0,3}(?:[,;:\-\u2013\u2014][ \t]{0,3})?"
+    r"(?:(?:that's|that[ \t]+is|it's|it[ \t]+is|is|was|=)[ \t]+|\([ \t]{0,3})"
+    r"(?:just[ \t]+|only[ \t]+|simply[ \t]+)?"
+    r"(?:our|the|a|an|my|his|her|their|your|patient's|pt's|pt|patient)[ \t]+"
+    r"(?:[A-Za-z'-]{1,20}[ \t]+){0,2}?" + _IDENTIFIER_NOUN + r"(?:[ \t]+(?:number|no\.?|#|id))?"
+    r"[ \t]{0,3}(?:[,.;:)!\n]|$|(?:not|and|but)\b)",
+    re.IGNORECASE,
+)
+# "patients in the 30309 zip code".
+_ZIP_WORD_AFTER = re.compile(r"[ \t]+(?:zip|zipcode|postal)\b", re.IGNORECASE)
+_SAYS_WORDS = frozenset(("that", "it", "is", "was", "zip", "zipcode", "postal"))
+_SAYS_MARKS = frozenset(",;:-\u2013\u2014(=")
 
 
 class StreetLines:
@@ -239,10 +265,15 @@ def look_alike(
             return LookAlike("zip code after a state", strong=True)
         if before.phone_extension():
             return LookAlike("phone extension", strong=True)
-        if before.identifier_label():
+        if before.identifier_label(text[start:end]):
             return LookAlike(LABELLED, strong=True)
     next_word = _NEXT_WORD.match(after)
     word = next_word.group(1) if next_word is not None else ""
+    # Only a clause mark or one of a few words can start what the writer says the number is.
+    # Matched in the whole text, not the window: "$" must be the text's end, not the window's.
+    says = word.lower() in _SAYS_WORDS if word else after.lstrip(" \t")[:1] in _SAYS_MARKS
+    if says and (_SAID_TO_BE_AN_IDENTIFIER.match(text, end) or _ZIP_WORD_AFTER.match(text, end)):
+        return LookAlike("the writer says it is an identifier", strong=True)
     # Only a capitalised word, a number or a direction can start a street name.
     street_start = word[:1].isupper() or (not word and after.lstrip(" \t")[:1].isdigit())
     if street_start and _STREET_AFTER.match(after):
@@ -265,6 +296,8 @@ def look_alike(
         return LookAlike("a count or a measurement", strong=False)
     if labels and before.bare_claim_label():
         return LookAlike("may be a claim or case number", strong=False)
+    if labels and before.bare_place_label():
+        return LookAlike("may be a clinic, site or department number", strong=False)
     if (labels and before.money_word()) or (word in _RATE_WORDS and _RATE_RIGHT_AFTER.match(after)):
         return LookAlike("may be an amount or a rate", strong=False)
     return None

@@ -47,8 +47,13 @@ MARKED_LABELS = _words(
     "claim claims case order record provider plan check auth authorization part item request req "
     "patient pt encounter control document doc file job po trace transaction remit remittance "
     "appeal denial eob era visit pa medicare medicaid bcbs aetna cigna humana uhc tricare anthem "
-    "optum insurance insurer carrier rec unit mr reference"
+    "optum insurance insurer carrier rec unit mr reference clinic location site dept department "
+    "facility practice incident inc consult consultation"
 )
+#: Our own consultations and a practice's consult notes are numbered: "following up on
+#: consultation 45380". Only the E/M family (992xx, where the consult codes live) may
+#: follow one of these words as a code: "a consultation 99244 or a new visit 99204?".
+_CONSULTATION_LABELS = _words("consult consults consultation consultations")
 #: "<word> code" that names no procedure code: "zip code 75201", "area code 214".
 _CODE_NOT_PROCEDURE = _words(
     "zip postal area access security promo confirmation verification error pass"
@@ -68,6 +73,8 @@ _CODE_WORDS = _words(
 _CLAUSE_START = frozenset(("\n", ".", ";", ":", "(", ",", "re"))
 #: Labels that name an identifier when they open a clause: "(check 48291)", "Claim: 12345".
 _CLAUSE_LABELS = _words("claim claims case order check plan group auth reference")
+#: Labels of a place or unit of the practice that open a clause: "Clinic 33533 billed ...".
+_PLACE_LABELS = _words("clinic location site dept department facility incident")
 #: Words before a number that make it an amount of money: "budget 25000".
 _MONEY_WORDS = _words("budget balance total cost costs price amount salary revenue")
 #: Capitalised words that start sentences, not city names ("Our MD 20610").
@@ -95,6 +102,8 @@ _LABEL_TOKENS = (
     | _STATE_NAME_ENDINGS
     | _EXTENSION
     | _CLAUSE_LABELS
+    | _PLACE_LABELS
+    | _CONSULTATION_LABELS
     | frozenset((",", ".", ":", "#", "code", "codes"))
 )
 
@@ -115,7 +124,7 @@ class Preceding:
         self.lowered: list[str] = _LOWER_TOKEN.findall(lowered)
         #: False when the last token is no label, marker, state or money word: then money(),
         #: money_word(), zip_after_state(), phone_extension(), identifier_label(),
-        #: code_label() and bare_claim_label() are all False without asking.
+        #: code_label(), bare_claim_label() and bare_place_label() are all False without asking.
         self.may_label = bool(self.lowered) and self.lowered[-1] in _LABEL_TOKENS
         self._last: tuple[int, set[str]] | None = None
 
@@ -130,14 +139,16 @@ class Preceding:
             self._last = (index, seen)
         return self._last
 
-    def identifier_label(self) -> bool:
-        """Whether a label such as "Acct", "Suite", "claim #" or "ID" names the number."""
+    def identifier_label(self, number: str = "") -> bool:
+        """Whether a label such as "Acct", "Suite", "claim #" or "ID" names ``number``."""
         index, markers = self._last_word()
         if "id" in markers:
             return True
         if index < 0:
             return False
         word = self.lowered[index]
+        if word in _CONSULTATION_LABELS and not number.startswith("992"):
+            return True
         if word in ("code", "codes"):
             return index > 0 and self.lowered[index - 1] in _CODE_NOT_PROCEDURE
         if word in IDENTIFIER_LABELS:
@@ -161,16 +172,20 @@ class Preceding:
         """Whether a billing word ("billed", "CPT", "modifier") is among the last few words."""
         return not _CODE_WORDS.isdisjoint(self.lowered[-8:])
 
-    def bare_claim_label(self) -> bool:
+    def bare_claim_label(self, labels: frozenset[str] = _CLAUSE_LABELS) -> bool:
         """ "Claim: 12345" opening a line or clause (not "in this case 99214")."""
         index = len(self.lowered) - 1
         if index >= 0 and self.lowered[index] == ":":
             index -= 1
-        if index < 0 or self.lowered[index] not in _CLAUSE_LABELS:
+        if index < 0 or self.lowered[index] not in labels:
             return False
         return (index == 0 and self.at_text_start) or (
             index > 0 and self.lowered[index - 1] in _CLAUSE_START
         )
+
+    def bare_place_label(self) -> bool:
+        """ "Clinic 33533", "Dept: 20100" opening a line or clause."""
+        return self.bare_claim_label(_PLACE_LABELS)
 
     def last(self, count: int = 1) -> str:
         """The last ``count`` tokens, lower case, joined by spaces."""

@@ -1,8 +1,9 @@
 """The inbound ledger from the command line: ``poll``, ``ask``, ``inbound list``, ``requeue``.
 
 Parked rows (failed three times) and held ones (unknown senders under the
-"hold" policy) wait in the ledger for an operator, with the rules that fired
-and the last error; ``requeue`` puts them back in the queue.
+"hold" policy, an account holder's mail with no new text, MIME past the walk's
+limits) wait in the ledger for an operator, with the rules that fired, their
+reasons and the last error; ``requeue`` puts them back in the queue.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from consultant.command_exits import settings_or_exit
-from consultant.inbound.states import InboundStatus
+from consultant.inbound.states import HELD_DISPOSITIONS, InboundStatus
 
 if TYPE_CHECKING:
     from consultant.config import Settings
@@ -210,11 +211,18 @@ def inbound() -> None:
     default=None,
     help="Only rows in this state.",
 )
-@click.option("--disposition", default=None, help="e.g. unknown_sender, too_large, bounce.")
+@click.option("--disposition", default=None, help="e.g. unknown_sender, no_text, bounce.")
+@click.option(
+    "--held",
+    is_flag=True,
+    help="Only mail held for staff: " + ", ".join(HELD_DISPOSITIONS) + ".",
+)
 @click.option("--limit", default=200, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON array of rows.")
-def inbound_list(status: str | None, disposition: str | None, limit: int, as_json: bool) -> None:
-    """List ledger rows, newest first (ids, states and rule hits; no mail content)."""
+def inbound_list(
+    status: str | None, disposition: str | None, held: bool, limit: int, as_json: bool
+) -> None:
+    """List ledger rows, newest first (ids, states, rule hits and reasons; no mail content)."""
     from sqlalchemy import select
 
     from consultant.db import unit_of_work
@@ -226,6 +234,8 @@ def inbound_list(status: str | None, disposition: str | None, limit: int, as_jso
         query = query.where(InboundMessage.status == status)
     if disposition:
         query = query.where(InboundMessage.disposition == disposition)
+    if held:
+        query = query.where(InboundMessage.disposition.in_(HELD_DISPOSITIONS))
     with unit_of_work(settings.resolved_database_url) as session:
         rows: list[dict[str, Any]] = [
             {
@@ -250,10 +260,14 @@ def inbound_list(status: str | None, disposition: str | None, limit: int, as_jso
         return
     click.echo(f"{'ID':<8} {'STATUS':<9} {'DISPOSITION':<15} DETAILS")
     for entry in rows:
-        rules = ",".join(hit.get("rule", "?") for hit in entry["rule_hits"] or []) or "-"
+        hits = entry["rule_hits"] or []
+        rules = ",".join(hit.get("rule", "?") for hit in hits) or "-"
+        # The deciding rule's reason: rules word their reasons without mail content.
+        reason = f'reason="{hits[0].get("reason", "")}" ' if hits else ""
         click.echo(
             f"#{entry['id']:<7} {entry['status']:<9} {entry['disposition'] or '-':<15} "
-            f"attempts={entry['attempts']} rules={rules} {entry['last_error'] or ''}".rstrip()
+            f"attempts={entry['attempts']} rules={rules} {reason}"
+            f"{entry['last_error'] or ''}".rstrip()
         )
 
 

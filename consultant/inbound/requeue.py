@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from consultant.db import TaskQueue, enqueue_after_commit
 from consultant.inbound.models import InboundMessage
-from consultant.inbound.states import Disposition, InboundStatus
+from consultant.inbound.states import HELD_DISPOSITIONS, InboundStatus
 
 #: A row not done this long after its last change is presumed to have lost its queue message.
 DEFAULT_STUCK_AFTER = dt.timedelta(minutes=2)
@@ -37,10 +37,11 @@ def requeue(
     all_parked: bool = False,
     queue: TaskQueue,
 ) -> list[int]:
-    """Reset parked rows (and held unknown senders named by id) to "stored" and enqueue them.
+    """Reset parked rows (and held ones named by id) to "stored" and enqueue them.
 
-    A row named by id must be parked, or done with disposition "unknown_sender"
-    (an operator created the account and wants the question answered now).
+    A row named by id must be parked, or done with a held disposition (an
+    operator created the account, or the quote reading was fixed, and wants
+    the question answered now).
     """
     chosen: list[int] = []
     if all_parked:
@@ -55,7 +56,7 @@ def requeue(
         row = session.get(InboundMessage, row_id)
         if row is None:
             raise RequeueError(f"no inbound message {row_id}")
-        held = row.status == InboundStatus.DONE and row.disposition == Disposition.UNKNOWN_SENDER
+        held = row.status == InboundStatus.DONE and row.disposition in HELD_DISPOSITIONS
         if row.status != InboundStatus.PARKED and not held:
             raise RequeueError(f"inbound message {row_id} is {row.status}, not parked or held")
         if row_id not in chosen:

@@ -37,3 +37,9 @@ class Disposition(enum.StrEnum):
     BULK = "bulk"
     UNKNOWN_SENDER = "unknown_sender"
     NO_TEXT = "no_text"
+
+
+#: Mail a person wrote that got no answer and waits for staff with its reason: an unknown
+#: sender (policy "hold"), nothing new once quotes are removed, MIME past the walk's limits.
+#: ``consultant inbound list --held`` lists them; ``requeue`` takes them back by id.
+HELD_DISPOSITIONS = (Disposition.UNKNOWN_SENDER, Disposition.NO_TEXT, Disposition.TOO_COMPLEX)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from consultant.mail.charsets import decode_bytes, decode_header_text, one_line
+from consultant.mail.flowed import unflow
 from consultant.mail.html_text import html_to_text
 
 #: Set when a text part's base64 was broken beyond recovery and nothing else was readable.
@@ -107,6 +108,12 @@ def guess_missing_boundary(raw: bytes, message: email.message.Message) -> bytes 
         count=1,
     )
     return repaired + body if count else None
+
+
+def _parameter(part: email.message.Message, name: str) -> str:
+    """A Content-Type parameter in lower case, "" when absent."""
+    value = part.get_param(name)
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 class BodyCollector:
@@ -242,4 +249,6 @@ class BodyCollector:
             text = _MIME_DEBRIS.sub("", text)
         if content_type == "text/html":
             text = html_to_text(text)
+        elif _parameter(part, "format") == "flowed":
+            text = unflow(text, delete_space=_parameter(part, "delsp") == "yes")
         self.parts.append(text)

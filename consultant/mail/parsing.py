@@ -255,7 +255,7 @@ def _parse(raw: bytes) -> ParsedMessage:
         date=_date(headers.get("Date")),
         headers=headers,
         text=text,
-        new_text=extract_new_text(text, subject),
+        new_text=extract_new_text(text, subject, from_name or ""),
         attachments=tuple(collector.attachments),
         is_multipart_report=collector.is_multipart_report,
         defects=tuple(dict.fromkeys(defects)),

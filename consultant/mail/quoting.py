@@ -7,6 +7,13 @@ line-based and cover what the common clients write: Gmail and Apple Mail's
 "> " quoting, "-- " signatures, sign-offs followed by a name and contact block,
 mobile footers and confidentiality notices.
 
+The new text is what is not quoted, wherever it stands. An attribution (or an
+Outlook header block) followed by "> " lines opens a quoted block, not the end
+of the message: Thunderbird and Apple Mail users often write below the quote
+(bottom-posting) or answer between its lines, so the unquoted lines after it
+are kept. Only history that is not marked line by line (Outlook's top-posted
+"From: / Sent:" block with the old message under it) ends the new text.
+
 A forward is different from a reply: the forwarded text is someone else's
 question (a physician's note, a colleague's mail), not our history, so it is
 kept, with its header block removed and its own history stripped in turn.
@@ -15,6 +22,9 @@ kept, with its header block removed and its own history stripped in turn.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from consultant.mail.signatures import MAX_MARKER_LENGTH, strip_signature
 
 # No pattern here may try one stretch of a line many ways: runs are possessive ("\s*+",
 # "-{3,}+") where what follows cannot be part of them, and no "up to 200 of anything"
@@ -42,38 +52,7 @@ _HEADER_TO = re.compile(r"^\s*+\*?(To|Subject|Cc):\*?(\s|$)", re.IGNORECASE)
 _HEADER_LINE = re.compile(r"^\s*+\*?(From|Sent|Date|To|Cc|Bcc|Subject|Reply-To):\*?(\s|$)", re.I)
 _FORWARD_SUBJECT = re.compile(r"^\s*+(fwd?|fw)\s*:", re.IGNORECASE)
 
-_SIGNATURE_DELIMITER = re.compile(r"^--\s*$")
-_MOBILE_FOOTER = re.compile(
-    r"^\s*+(Sent from my \w+|Sent from (Outlook|Mail for Windows|Yahoo Mail|my mobile|Samsung)"
-    r"|Get Outlook for (iOS|Android)|Sent via .{1,40}|Sent from ProtonMail)\b",
-    re.IGNORECASE,
-)
-_NOTICE = re.compile(
-    r"^\s*+(\**+\s*+CONFIDENTIALITY (NOTICE|STATEMENT)|CONFIDENTIAL\s*:|DISCLAIMER\s*:"
-    r"|PRIVILEGED AND CONFIDENTIAL"
-    r"|This (e-?mail|message|communication)\b.{0,60}\b(confidential|intended (only )?for))",
-    re.IGNORECASE,
-)
-_SIGN_OFF = re.compile(
-    r"^\s*+(?i:thanks|thank you|thanks so much|thank you so much|thanks in advance"
-    r"|thanks again|thank you in advance|thanks for your help|thank you for your help"
-    r"|many thanks|thx|ty|regards|best regards|kind regards|warm regards|warmest regards"
-    r"|best wishes|best|cheers|sincerely|respectfully|cordially|take care|all the best"
-    r"|with thanks|appreciate it|appreciate your help|v/r)"
-    r"[\s,.!:;-]*+([A-Z][\w.'-]*+(\s++[A-Z][\w.'-]*+){0,2})?[\s,.!]*+$"
-)
-_PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b")
-# An address is found from its "@" (not from every letter before it, each of which would
-# read the whole word again): one name character before, a domain with a dot after.
-_EMAIL_OR_URL = re.compile(r"(?<=[\w.+-])@[\w-]++\.[\w.]|https?://|www\.", re.IGNORECASE)
-# A code-like token (99213, G2211, 0001U) means the lines are part of the question.
-_CODE_LIKE = re.compile(r"\b([A-Z]\d{4}|\d{4}[A-Z]|\d{5})\b")
-_ZIP_CODE = re.compile(r"\b[A-Z]{2}\s+\d{5}(-\d{4})?\b")
 _QUOTED = re.compile(r"^[ \t]*+>(?!\d)")
-_MAX_SIGNATURE_LINES = 8
-# No marker, attribution or header line is longer: longer lines are never one (the
-# patterns above are linear on any line; this only saves running them on a pasted file).
-_MAX_MARKER_LENGTH = 400
 _MAX_BETWEEN = 200
 _MAX_FORWARD_DEPTH = 3
 
@@ -151,27 +130,50 @@ def _is_header_block(lines: list[str], index: int) -> bool:
     )
 
 
-def _find_history(lines: list[str], subject: str) -> tuple[int, bool] | None:
-    """Where quoted history or a forward starts, and whether it is a forward."""
+@dataclass(frozen=True)
+class _History:
+    """Where history starts, whether it is a forward, and where its opening lines end."""
+
+    start: int
+    is_forward: bool
+    #: The last line of the attribution or header block (the quoted lines come after).
+    opening_end: int
+
+
+def _header_block_end(lines: list[str], index: int) -> int:
+    """The last line of a marker and its "From: / Sent: / To: / Subject:" lines at ``index``."""
+    end = index
+    position = index + 1
+    while position < len(lines) and (
+        not lines[position].strip() or _HEADER_LINE.match(lines[position])
+    ):
+        if lines[position].strip():
+            end = position
+        position += 1
+    return end
+
+
+def _find_history(lines: list[str], subject: str, begin: int = 0) -> _History | None:
+    """Where quoted history or a forward starts at or after ``begin``."""
     forwarding = bool(_FORWARD_SUBJECT.match(subject))
-    for index, line in enumerate(lines):
-        if len(line) > _MAX_MARKER_LENGTH:
+    for index in range(begin, len(lines)):
+        line = lines[index]
+        if len(line) > MAX_MARKER_LENGTH or _is_quoted(line):
             continue
         if _is_forward_marker(line):
-            return index, True
-        if _ORIGINAL_MESSAGE.match(line):
-            return index, forwarding
+            return _History(index, True, index)
+        if _ORIGINAL_MESSAGE.match(line) or _is_header_block(lines, index):
+            return _History(index, forwarding, _header_block_end(lines, index))
         if _UNDERSCORE_RULE.match(line) and any(
             _HEADER_FROM.match(following) for following in lines[index + 1 : index + 3]
         ):
-            return index, forwarding
-        if _is_header_block(lines, index):
-            return index, forwarding
-        if _attribution_end(lines, index) is not None:
-            return index, False
+            return _History(index, forwarding, _header_block_end(lines, index))
+        attribution_end = _attribution_end(lines, index)
+        if attribution_end is not None:
+            return _History(index, False, attribution_end)
         # "Name <address> wrote:" without an "On" directly above a quoted block.
         if _ends_attribution(line) and _quote_follows(lines, index):
-            return index, False
+            return _History(index, False, index)
     return None
 
 
@@ -189,86 +191,51 @@ def _forwarded_body(lines: list[str]) -> list[str]:
     return lines[index:]
 
 
-def _is_contact_line(line: str) -> bool:
-    return bool(_PHONE.search(line) or _EMAIL_OR_URL.search(line))
-
-
-def _looks_like_signature(block: list[str]) -> bool:
-    """Short lines, no question, no codes (outside phone, mail and ZIP-code lines)."""
-    if len(block) > _MAX_SIGNATURE_LINES:
-        return False
-    for line in block:
-        if "?" in line or len(line.strip()) > 70:
-            return False
-        if not _is_contact_line(line) and _CODE_LIKE.search(_ZIP_CODE.sub("", line)):
-            return False
-    return True
-
-
-def _contact_block_start(lines: list[str]) -> int | None:
-    """Start of a trailing name/title/phone paragraph without a sign-off above it.
-
-    Only a block of two or more lines with a phone number, a mail address or a
-    web address counts: a short last paragraph of the question must stay.
-    """
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    start = end
-    while start and lines[start - 1].strip():
-        start -= 1
-    block = lines[start:end]
-    if start == 0 or len(block) < 2 or not any(_is_contact_line(line) for line in block):
-        return None
-    return start if _looks_like_signature(block) else None
-
-
-def _strip_signature(lines: list[str]) -> list[str]:
-    for index, line in enumerate(lines):
-        if len(line) > _MAX_MARKER_LENGTH:
-            continue
-        if _SIGNATURE_DELIMITER.match(line) or _MOBILE_FOOTER.match(line) or _NOTICE.match(line):
-            lines = lines[:index]
-            break
-    # A sign-off followed only by a short name/contact block ends the message.
-    for index in range(len(lines) - 1, -1, -1):
-        if len(lines[index]) > _MAX_MARKER_LENGTH or not _SIGN_OFF.match(lines[index]):
-            continue
-        if _looks_like_signature([line for line in lines[index + 1 :] if line.strip()]):
-            lines = lines[:index]
-        break
-    contact_start = _contact_block_start(lines)
-    if contact_start is not None:
-        lines = lines[:contact_start]
-    return lines
-
-
 def _tidy(lines: list[str]) -> str:
     text = "\n".join(line.rstrip() for line in lines)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip("\n").strip()
 
 
-def _new_lines(lines: list[str], subject: str, depth: int) -> list[str]:
-    history = _find_history(lines, subject)
+def _unquoted_lines(lines: list[str], subject: str) -> tuple[list[str], _History | None]:
+    """The lines outside quoted history, and the history that ends the new text, if any.
+
+    An opening followed by "> " lines is dropped and reading goes on after it:
+    the quoted lines are dropped below, and what follows them (a bottom-posted
+    question, answers between quoted lines) is new. An opening followed by
+    unmarked text ends the new text: everything after it is history.
+    """
+    kept: list[str] = []
+    begin = 0
+    while True:
+        history = _find_history(lines, subject, begin)
+        if history is None:
+            kept.extend(lines[begin:])
+            return kept, None
+        kept.extend(lines[begin : history.start])
+        if history.is_forward or not _quote_follows(lines, history.opening_end):
+            return kept, history
+        begin = history.opening_end + 1
+
+
+def _new_lines(lines: list[str], subject: str, depth: int, sender_name: str = "") -> list[str]:
+    kept, history = _unquoted_lines(lines, subject)
     forwarded: list[str] = []
-    if history is not None:
-        index, is_forward = history
-        if is_forward and depth < _MAX_FORWARD_DEPTH:
-            forwarded = _new_lines(_forwarded_body(lines[index:]), "", depth + 1)
-        lines = lines[:index]
-    lines = _strip_signature([line for line in lines if not _is_quoted(line)])
+    if history is not None and history.is_forward and depth < _MAX_FORWARD_DEPTH:
+        forwarded = _new_lines(_forwarded_body(lines[history.start :]), "", depth + 1)
+    lines = strip_signature([line for line in kept if not _is_quoted(line)], sender_name)
     if forwarded:
         lines = [*lines, "", *forwarded] if _tidy(lines) else forwarded
     return lines
 
 
-def extract_new_text(text: str, subject: str = "") -> str:
+def extract_new_text(text: str, subject: str = "", sender_name: str = "") -> str:
     """The new text a person wrote in this message; ``subject`` tells forwards from replies.
 
-    Replies lose their quoted history; forwards keep the forwarded text.
-    Signatures, sign-offs with contact blocks, mobile footers and
-    confidentiality notices are removed from both.
+    Replies lose their quoted history, wherever it stands; forwards keep the
+    forwarded text. Signatures, sign-offs with contact blocks, mobile footers,
+    confidentiality notices and a last line that is only ``sender_name`` (the
+    From header's name, or part of it) are removed from both.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _tidy(_new_lines(lines, subject, 0))
+    return _tidy(_new_lines(lines, subject, 0, sender_name))

@@ -208,6 +208,49 @@ def test_a_question_with_no_text_gets_no_draft(database_url: str, settings: Sett
     assert _drafts(database_url) == []
 
 
+def test_an_account_holders_reply_with_no_new_text_is_held_where_staff_see_it(
+    database_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    only_quoted = (
+        "On Tue, Nov 24, 2026 at 9:14 AM CaseConsultant <consultant@localhost> wrote:\n"
+        "> Report 99213 and G2211 once per visit.\n\n-- \nPat\n"
+    )
+    row_id = store_inbound(database_url, question_bytes(ASKER, only_quoted))
+    assert run_ingest(database_url, row_id, settings).disposition == "no_text"
+    assert _drafts(database_url) == []
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CONSULTANT_")}
+    environ.update(CONSULTANT_DATABASE_URL=database_url, CONSULTANT_VAR_DIR=str(tmp_path / "var"))
+    consultant = str(Path(sys.executable).parent / "consultant")
+    reason = "no new text once quotes and signature are removed"
+    for chosen in (["--disposition", "no_text"], ["--held"]):
+        listed = subprocess.run(
+            [consultant, "inbound", "list", *chosen],
+            env=environ,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        _, row = listed.stdout.splitlines()
+        assert row.startswith(f"#{row_id}") and "no_text" in row and f'reason="{reason}"' in row
+        assert "99213" not in row  # reasons never quote the mail
+    as_json = subprocess.run(
+        [consultant, "inbound", "list", "--held", "--json"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [held] = json.loads(as_json.stdout)
+    assert held["rule_hits"] == [{"rule": "no_text", "reason": reason}]
+    # Once the reading is fixed, an operator can take it back by id.
+    requeued = subprocess.run(
+        [consultant, "requeue", str(row_id)], env=environ, capture_output=True, text=True
+    )
+    assert requeued.returncode == 0, requeued.stderr
+    assert _row(database_url, row_id).status == "stored"
+
+
 def test_three_failures_park_the_row_and_requeue_brings_it_back(
     database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -238,3 +238,78 @@ def test_only_quoted_history_leaves_no_text() -> None:
 
 def test_windows_line_ends_and_blank_runs_are_tidied() -> None:
     assert extract_new_text("Line one\r\n\r\n\r\n\r\nLine two\r\n") == "Line one\n\nLine two"
+
+
+def test_bottom_posted_reply_keeps_the_question_under_the_quote() -> None:
+    text = """\
+        On 2/18/25 4:12 PM, CaseConsultant wrote:
+        > For 20610 with 99213, the visit needs modifier 25.
+        >
+        > -- CaseConsultant
+
+        And if the injection was 20611 instead?
+
+        --
+        Dana
+        """
+    assert _new(text) == "And if the injection was 20611 instead?"
+
+
+def test_answers_between_quoted_lines_after_an_attribution_are_kept() -> None:
+    text = """\
+        On Thu, Feb 20, 2025 at 11:40 AM CaseConsultant <consultant@example.org> wrote:
+        > Which knee?
+
+        Right.
+
+        > Was the meniscectomy in another compartment?
+
+        Yes, medial; the chondroplasty was lateral.
+        """
+    assert _new(text) == "Right.\n\nYes, medial; the chondroplasty was lateral."
+
+
+def test_a_top_posted_question_is_read_the_same_as_before() -> None:
+    text = "Is 99497 time based?\n\nOn Mon, X <x@example.org> wrote:\n> Old answer on 99406.\n"
+    assert _new(text) == "Is 99497 time based?"
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "-----Original Message-----\nFrom: CaseConsultant <consultant@example.org>\n"
+        "Sent: Wednesday, March 5, 2025 5:40 PM\nTo: Tom <tb@example.com>\nSubject: RE: x\n",
+        "From: CaseConsultant <consultant@example.org>\nSent: Wednesday, March 5, 2025\n"
+        "To: Tom <tb@example.com>\nSubject: RE: x\n",
+        "Le 06/03/2025 à 18:02, CaseConsultant a écrit :\n",
+        "Am 06.03.2025 um 18:02 schrieb CaseConsultant:\n",
+    ],
+)
+def test_an_opening_followed_by_quoted_lines_is_dropped_and_what_follows_is_kept(
+    opening: str,
+) -> None:
+    text = f"{opening}\n> 96365 is the first hour.\n\nSo 96366 x2 for three hours?\n"
+    assert extract_new_text(text) == "So 96366 x2 for three hours?"
+
+
+def test_outlook_history_without_quote_marks_still_ends_the_new_text() -> None:
+    text = (
+        "What about 97530?\n\nFrom: CaseConsultant <consultant@example.org>\n"
+        "Sent: Tuesday, March 4, 2025\nTo: Tom <tb@example.com>\nSubject: RE: x\n\n"
+        "Our answer about 97110.\n\nAnd an older line that is not quoted.\n"
+    )
+    assert _new(text) == "What about 97530?"
+
+
+def test_quoted_lines_that_look_like_markers_do_not_cut_what_follows() -> None:
+    text = "> On Mon, X <x@example.org> wrote:\n>> 99213 old\n> From: someone\n\nIs G2211 ok?\n"
+    assert _new(text) == "Is G2211 ok?"
+
+
+def test_a_last_line_with_only_the_senders_name_is_a_signature() -> None:
+    text = "Is 93010 alone right?\n\n-Claire\n"
+    assert extract_new_text(text, sender_name="Claire Martin") == "Is 93010 alone right?"
+    assert extract_new_text("And 97140?\nTom\n", sender_name="Becker, Tom") == "And 97140?"
+    # Another last word, or the name alone, stays: it may be the answer.
+    assert extract_new_text("> Payer?\nMedicare.\n", sender_name="Tom Becker") == "Medicare."
+    assert extract_new_text("Tom\n", sender_name="Tom Becker") == "Tom"

@@ -15,6 +15,7 @@ flattens nesting deeper than any mail client writes before calling it.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import multiprocessing
 import time
@@ -24,6 +25,7 @@ from multiprocessing.connection import Connection
 import pytest
 
 from consultant.extraction import extract
+from consultant.extraction.dates import read_date_of_service
 from consultant.mail.html_text import html_to_text
 from consultant.mail.parsing import parse_message
 from consultant.mail.quoting import extract_new_text
@@ -91,6 +93,33 @@ TEXTS: dict[str, Build] = {
     "forwarded_by_and_dashes": lambda n: _repeat("--- Forwarded by " + "-" * 300 + "x\n", n),
     "schrieb": lambda n: _repeat("Am Montag schrieb " + "x" * 150 + " schrieb :x\n", n),
     "wrote_and_blanks": lambda n: _repeat("Dana wrote" + " " * 300 + "x\n", n),
+    # Bottom-posted and interleaved replies: every opening and quote is read past, not cut at.
+    "attributions_and_quotes": lambda n: _repeat(
+        "On Mon, Feb 3, 2025, Dana <d@x.org> wrote:\n> 99213\nAnd 99214?\n", n
+    ),
+    "header_blocks_and_quotes": lambda n: _repeat(
+        "-----Original Message-----\nFrom: a\nSent: b\nTo: c\nSubject: d\n\n> 99213\nok 99214\n", n
+    ),
+    "blank_lines_after_a_header_block": lambda n: _repeat(
+        "\n", n, "From: a\nSent: b\nTo: c\nSubject: d\n", "> 99213\nok\n"
+    ),
+    # What the writer says a number is: a phrase after each number, cut short each time.
+    "numbers_said_to_be_almost_identifiers": lambda n: _repeat("12345 is our own ticket ", n),
+    "numbers_in_open_parentheses": lambda n: _repeat("12345 (the pt ", n),
+    "consultation_numbers": lambda n: _repeat("consultation 45380 ", n),
+    # Unit counts before codes, doses beside drug codes, dates of service.
+    "unit_counts_before_codes": lambda n: _repeat("2 units of ", n, "", "96372"),
+    "counts_and_codes": lambda n: _repeat("x2 96372 2 units ", n),
+    "doses_and_drug_codes": lambda n: _repeat(f"J{n % 9000 + 1000} 60 mg ", n),
+    "many_drug_codes_and_doses": lambda n: "".join(
+        f"J{1000 + i % 9000} {i % 90 + 1} mg " for i in range(n // 14)
+    ),
+    "digits_before_a_dose_unit": lambda n: _repeat("1", n, "", " mg J1885"),
+    "dates_of_service": lambda n: _repeat("DOS 02/18/2025 seen on 11/04/2024 ", n),
+    "slashed_numbers": lambda n: _repeat("1/", n),
+    "months_and_days": lambda n: _repeat("seen May 1 ", n),
+    "relative_days": lambda n: _repeat("seen last Tuesday yesterday ", n),
+    "name_words_on_the_last_line": lambda n: _repeat("Dana ", n, "Is 99213 ok?\n"),
 }
 
 # HTML read by html_to_text and by parse_message as a text/html body.
@@ -124,6 +153,15 @@ MESSAGES: dict[str, Callable[[int], bytes]] = {
     ).encode(),
     "to_of_addresses": lambda n: _message("text/plain", "hi\r\n").replace(
         b"To: questions@example.org", b"To: " + _repeat("a@b.org, ", n).encode()
+    ),
+    "flowed_soft_breaks": lambda n: _message(
+        "text/plain; charset=utf-8; format=flowed; delsp=yes", _repeat("a 99213 \r\n", n)
+    ),
+    "flowed_quote_depths": lambda n: _message(
+        "text/plain; charset=utf-8; format=flowed", _repeat(">", n, "", " 99213 \r\n>x\r\n")
+    ),
+    "flowed_alternating_depths": lambda n: _message(
+        "text/plain; charset=utf-8; format=flowed", _repeat("> a \r\nb \r\n", n)
     ),
     "many_parts": lambda n: _message(
         "multipart/mixed; boundary=b",
@@ -233,3 +271,12 @@ def test_a_series_measures_every_size() -> None:
     times = _series(lambda size: "a" * size)
     assert len(times) == len(_SIZES)
     assert all(seconds >= 0 for seconds in times)
+
+
+@pytest.mark.parametrize(
+    "name", ["dates_of_service", "relative_days", "months_and_days", "slashed_numbers"]
+)
+def test_reading_the_date_of_service_against_a_message_date_is_linear(name: str) -> None:
+    build = TEXTS[name]
+    written = datetime.date(2025, 2, 19)  # relative dates are read only against a date
+    _assert_linear(lambda size: read_date_of_service(build(size), written))
