@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from consultant.review.held_mail import held_count
 from consultant.review.queue import QueueFilter, queue_page
 from consultant.web.auth import ReviewerStaff
 from consultant.web.database import AppSettings, DatabaseSession
@@ -52,5 +53,32 @@ def review_queue(
         {
             "queue": queue_page(db, filters, target),
             "target_minutes": settings.review_target_minutes,
+            "held_count": held_count(db),
         },
     )
+
+
+@router.get("/review/held")
+def held_queue(request: Request, staff: ReviewerStaff, db: DatabaseSession) -> HTMLResponse:
+    """Mail held for staff, with the reason it was held, and a way to put it back in the flow."""
+    from consultant.review.held_mail import held_mail
+
+    done = request.query_params.get("requeued", "")
+    return render_page(
+        request,
+        "review_held.html",
+        {"held": held_mail(db), "requeued": done if done.isdigit() else ""},
+    )
+
+
+@router.post("/review/held/{inbound_id}/requeue")
+def requeue_held(inbound_id: int, staff: ReviewerStaff, db: DatabaseSession) -> Response:
+    """Send a held message through ingest again (after its sender got an account, say)."""
+    from consultant.inbound.requeue import RequeueError, requeue
+    from workers.queue import CeleryTaskQueue  # the boundary picks the queue
+
+    try:
+        requeue(db, (inbound_id,), all_parked=False, queue=CeleryTaskQueue())
+    except RequeueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse(f"/review/held?requeued={inbound_id}", status_code=303)

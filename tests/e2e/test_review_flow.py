@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from consultant.accounts.roles import StaffRole
+from consultant.accounts.services import create_account
 from consultant.config import Settings
 from consultant.consultations.models import Draft
 from consultant.db import unit_of_work
@@ -26,7 +27,7 @@ from tests.e2e.live_server import LiveServer, StaffCredentials
 from tests.e2e.plain_http import request
 from tests.e2e.plain_http import sign_in as sign_in_plainly
 from tests.integration.ledger_rows import store_inbound
-from tests.integration.pipeline_processes import PipelineEnv, start_worker, stop
+from tests.integration.pipeline_processes import PipelineEnv, start_worker, stop, wait_until
 from tests.integration.question_mail import question_bytes
 from tests.integration.review_fixtures import (
     ASKER,
@@ -267,3 +268,39 @@ def test_the_api_lists_and_decides_with_the_pages_permissions(
     again = request(live_server.base_url, "POST", path, cookies=jar, headers=headers, body="{}")
     assert again.status == 409
     assert json.loads(again.body) == {"error": f"draft #{draft_id} is already approved"}
+
+
+def test_held_mail_is_listed_with_its_reason_and_can_be_ingested_again(
+    page: Page, sign_in: SignIn, live_server: LiveServer, drafts: list[int]
+) -> None:
+    stranger = "new.coder@clinic.example"
+    raw = question_bytes(stranger, "Is 20610 payable with 99213 the same day?")
+    settings = Settings(
+        database_url=live_server.database_url, secret_key=SECRET, reply_from=REPLY_FROM
+    )
+    held = run_ingest(
+        live_server.database_url, store_inbound(live_server.database_url, raw), settings
+    )
+    assert held.disposition == "unknown_sender" and held.draft_id is None
+    sign_in(_reviewer())
+    page.get_by_role("link", name="held mail").click()
+    page.wait_for_url("**/review/held")
+    row = page.get_by_role("row", name=f"#{held.inbound_id}")
+    expect(row).to_contain_text("unknown sender")
+    with unit_of_work(live_server.database_url) as session:
+        create_account(session, stranger, name="New coder")
+    row.get_by_role("button", name="Ingest again").click()
+    expect(page.get_by_role("status")).to_contain_text(f"#{held.inbound_id} is queued")
+
+    def drafted() -> bool:
+        with unit_of_work(live_server.database_url) as session:
+            found = session.scalar(
+                select(func.count())
+                .select_from(Draft)
+                .where(Draft.inbound_message_id == held.inbound_id)
+            )
+        return bool(found)
+
+    wait_until(drafted, timeout=30)
+    page.reload()
+    expect(page.get_by_role("row", name=f"#{held.inbound_id}")).to_have_count(0)
