@@ -15,11 +15,13 @@ budget is not enforced (the task's time limit still applies).
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 #: Seconds between further alarms once the budget is spent (see :func:`time_budget`).
 _REPEAT_EVERY = 0.05
@@ -51,7 +53,16 @@ def time_budget(seconds: float) -> Iterator[None]:
         expired = True
         raise MessageOverBudgetError(seconds)
 
+    previous_hook = sys.unraisablehook
+
+    def drop_budget_overruns(unraisable: Any) -> None:
+        # An overrun raised inside a finalizer cannot propagate; the next tick raises it
+        # again in ordinary code, so reporting this one would only be noise.
+        if not isinstance(unraisable.exc_value, MessageOverBudgetError):
+            previous_hook(unraisable)
+
     started = time.monotonic()
+    sys.unraisablehook = drop_budget_overruns
     previous_handler = signal.signal(signal.SIGALRM, over_budget)
     # Repeating: an exception raised while Python runs a finalizer or a weakref
     # callback is printed and dropped ("Exception ignored in ..."); the next
@@ -64,6 +75,7 @@ def time_budget(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
+        sys.unraisablehook = previous_hook
         if enclosing_delay:  # the enclosing timer keeps what was left of its time
             left = enclosing_delay - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
