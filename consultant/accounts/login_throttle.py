@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from consultant.accounts.staff import LoginAttempt, utc_now
+from consultant.accounts.staff import LoginAttempt
+from consultant.clock import utc_now
 
 _MAX_ADDRESS = 320
 _MAX_CLIENT = 64

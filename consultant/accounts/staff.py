@@ -77,11 +77,6 @@ class StaffUserExistsError(Exception):
     """The address already belongs to a staff user."""
 
 
-def utc_now() -> dt.datetime:
-    """Now, in UTC (SQLite keeps it without the zone; every comparison is in UTC)."""
-    return dt.datetime.now(dt.UTC)
-
-
 def normalise_staff_email(email: str) -> str:
     """``email`` stripped and in lower case; ValueError saying why it is no address."""
     address = email.strip().lower()

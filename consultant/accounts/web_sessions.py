@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consultant.accounts.roles import StaffRole
-from consultant.accounts.staff import StaffUser, WebSession, utc_now
+from consultant.accounts.staff import StaffUser, WebSession
+from consultant.clock import as_utc, utc_now
 
 #: ``last_seen_at`` is written at most this often, not on every request.
 _TOUCH_EVERY = dt.timedelta(seconds=60)
@@ -98,7 +99,7 @@ def signed_in(session: Session, token: str | None, limits: SessionLimits) -> Sig
     if found is None:
         return None
     web_session, user = found
-    if _as_utc(web_session.last_seen_at) < now - _TOUCH_EVERY:
+    if as_utc(web_session.last_seen_at) < now - _TOUCH_EVERY:
         web_session.last_seen_at = now
     identity = StaffIdentity(user.id, user.email, StaffRole(user.role))
     return SignedIn(web_session.id, identity, web_session.csrf_token)
@@ -113,8 +114,3 @@ def purge_expired_sessions(session: Session) -> int:
     """Delete sessions past their lifetime; returns how many."""
     result = session.execute(delete(WebSession).where(WebSession.expires_at <= utc_now()))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _as_utc(value: dt.datetime) -> dt.datetime:
-    # SQLite gives the stored UTC time back without its zone.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

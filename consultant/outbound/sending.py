@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from consultant.clock import as_utc, utc_now
 from consultant.db import rows_changed, unit_of_work
 from consultant.mail.outbound_transports import (
     OutboundTransport,
@@ -34,15 +35,6 @@ RETRY_BACKOFF = (10, 30, 60, 120, 300, 600)
 STUCK_SENDING = dt.timedelta(minutes=5)
 #: A due send still ``approved`` this long is taken to have lost its queue message.
 LOST_MESSAGE = dt.timedelta(minutes=1)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite returns stored instants without their zone: they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

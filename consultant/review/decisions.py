@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from consultant.accounts.events import DRAFT_APPROVED, DRAFT_REJECTED, append_events
 from consultant.accounts.staff import StaffUser
+from consultant.clock import as_utc, utc_now
 from consultant.consultations.models import Consultation, Draft
 from consultant.consultations.states import DraftKind, DraftStatus
 from consultant.db import TaskQueue, enqueue_after_commit, rows_changed
 from consultant.mail.compose import compose_reply, one_line
 from consultant.outbound.models import OutboundMessage
-from consultant.outbound.sending import as_utc, retry_failed, utc_now
+from consultant.outbound.sending import retry_failed
 from consultant.outbound.states import OutboundStatus
 from consultant.review.audit import record
 from consultant.review.models import DraftClaim

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultant.accounts.staff import StaffUser
+from consultant.clock import as_utc, utc_now
 from consultant.consultations.models import ConsultationMessage, Draft
 from consultant.consultations.states import DraftStatus
 from consultant.inbound.models import InboundMessage
 from consultant.outbound.models import OutboundMessage
-from consultant.outbound.sending import as_utc, utc_now
 from consultant.review.audit import events_of, record
 from consultant.review.decisions import holder_of
 
@@ -50,7 +50,7 @@ class ThreadEntry:
 class DraftView:
     draft: Draft
     question: str | None
-    question_html: str | None
+    has_question_html: bool  # the frame (question_html) is offered only when there is one
     attachments: list[Attachment]
     defects: list[str]
     authentication: dict[str, str]
@@ -87,10 +87,23 @@ def sanitized_html(html: str) -> str:
     return str(cleaned)
 
 
+def _parsed_question(session: Session, draft: Draft) -> Any:
+    """The stored question as mail-parser reads it (None once its raw bytes are purged)."""
+    inbound = session.get(InboundMessage, draft.inbound_message_id)
+    return _parsed(inbound.raw if inbound else None)
+
+
+def question_html(session: Session, draft: Draft) -> str | None:
+    """The question's HTML part, cleaned for the sandboxed frame; None when it has none."""
+    parsed = _parsed_question(session, draft)
+    if parsed is None or not parsed.text_html:
+        return None
+    return sanitized_html("\n".join(parsed.text_html))
+
+
 def attachment_bytes(session: Session, draft: Draft, index: int) -> tuple[Attachment, bytes] | None:
     """One attachment of the question, for a staff download."""
-    inbound = session.get(InboundMessage, draft.inbound_message_id)
-    parsed = _parsed(inbound.raw if inbound else None)
+    parsed = _parsed_question(session, draft)
     if parsed is None or not 0 <= index < len(parsed.attachments):
         return None
     item = parsed.attachments[index]
@@ -112,12 +125,10 @@ def draft_view(session: Session, draft: Draft, viewer_id: int) -> DraftView:
             ConsultationMessage.inbound_message_id == draft.inbound_message_id
         )
     )
-    inbound = session.get(InboundMessage, draft.inbound_message_id)
-    parsed = _parsed(inbound.raw if inbound else None)
+    parsed = _parsed_question(session, draft)
     attachments: list[Attachment] = []
     defects: list[str] = []
     authentication: dict[str, str] = {}
-    html: str | None = None
     if parsed is not None:
         for index, item in enumerate(parsed.attachments):
             payload = item.get("payload") or ""
@@ -127,8 +138,6 @@ def draft_view(session: Session, draft: Draft, viewer_id: int) -> DraftView:
         results = parsed.headers.get("Authentication-Results") or ""
         for method, verdict in _AUTH_RESULT.findall(str(results)):
             authentication.setdefault(method.upper(), verdict.lower())
-        if parsed.text_html:
-            html = sanitized_html("\n".join(parsed.text_html))
     newer = None
     if draft.status == DraftStatus.STALE and draft.consultation_id is not None:
         newer = session.scalar(
@@ -153,7 +162,7 @@ def draft_view(session: Session, draft: Draft, viewer_id: int) -> DraftView:
     return DraftView(
         draft=draft,
         question=message.new_text if message else None,
-        question_html=html,
+        has_question_html=bool(parsed is not None and parsed.text_html),
         attachments=attachments,
         defects=defects,
         authentication=authentication,

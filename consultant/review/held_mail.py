@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from consultant.clock import as_utc
 from consultant.inbound.models import InboundMessage
 from consultant.inbound.states import HELD_DISPOSITIONS, InboundStatus
-from consultant.outbound.sending import as_utc
 
 #: Held rows shown at once (newest first); `consultant inbound list --held` has them all.
 SHOWN = 200

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consultant.accounts.staff import StaffUser
+from consultant.clock import as_utc, utc_now
 from consultant.consultations.models import Draft
 from consultant.consultations.states import DraftStatus
 from consultant.inbound.models import InboundMessage
 from consultant.outbound.models import OutboundMessage
-from consultant.outbound.sending import as_utc, utc_now
 from consultant.review.models import DraftClaim, ReviewEvent
 from consultant.review.services import SEND_STATES, send_states
 
@@ -131,7 +131,7 @@ def queue_page(
                 kind=draft.kind,
                 asker=draft.to_address,
                 subject=draft.subject,
-                codes=_codes(draft.facts),
+                codes=draft.code_list.split(),
                 rules=rules.get(draft.inbound_message_id, []),
                 created_at=created,
                 age_minutes=age,
@@ -149,13 +149,6 @@ def _age_class(age_minutes: int, target: dt.timedelta) -> str:
     if age_minutes >= target_minutes:
         return "late"
     return "due" if age_minutes >= target_minutes / 2 else "fresh"
-
-
-def _codes(facts: Any) -> list[str]:
-    listed = facts.get("codes") if isinstance(facts, dict) else None
-    if not isinstance(listed, list):
-        return []
-    return [str(c.get("code")) if isinstance(c, dict) else str(c) for c in listed]
 
 
 def _claims(session: Session, draft_ids: list[int], now: dt.datetime) -> dict[int, str]:

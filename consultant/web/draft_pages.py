@@ -26,7 +26,7 @@ from consultant.review.decisions import (
     send_policy,
     withdraw,
 )
-from consultant.review.draft_view import attachment_bytes, draft_view
+from consultant.review.draft_view import attachment_bytes, draft_view, question_html
 from consultant.review.fact_lines import describe_facts
 from consultant.web.auth import ReviewerStaff
 from consultant.web.database import AppSettings, DatabaseSession
@@ -93,7 +93,8 @@ def draft_page(
 @router.get("/review/{draft_id}/question.html")
 def question_frame(draft_id: int, staff: ReviewerStaff, db: DatabaseSession) -> HTMLResponse:
     """The question's own HTML, cleaned with nh3, for the page's sandboxed frame."""
-    view_html = _question_html(db, draft_or_404(db, draft_id))
+    html = question_html(db, draft_or_404(db, draft_id))
+    view_html = html if html is not None else "<p>This question has no HTML part.</p>"
     document = (
         f"<!doctype html><meta charset='utf-8'><title>Question</title><body>{view_html}</body>"
     )
@@ -104,17 +105,6 @@ def question_frame(draft_id: int, staff: ReviewerStaff, db: DatabaseSession) -> 
             "X-Frame-Options": "SAMEORIGIN",
         },
     )
-
-
-def _question_html(db: DatabaseSession, draft: Draft) -> str:
-    from consultant.inbound.models import InboundMessage
-    from consultant.review.draft_view import _parsed, sanitized_html
-
-    inbound = db.get(InboundMessage, draft.inbound_message_id)
-    parsed = _parsed(inbound.raw if inbound else None)
-    if parsed is None or not parsed.text_html:
-        return "<p>This question has no HTML part.</p>"
-    return sanitized_html("\n".join(parsed.text_html))
 
 
 @router.get("/review/{draft_id}/attachments/{index}")

@@ -26,7 +26,6 @@ from consultant.accounts.staff import (
     WebSession,
     authenticate,
     create_staff_user,
-    utc_now,
 )
 from consultant.accounts.web_sessions import (
     SessionLimits,
@@ -36,6 +35,7 @@ from consultant.accounts.web_sessions import (
     token_hash,
 )
 from consultant.cli import main
+from consultant.clock import utc_now
 from consultant.config import get_settings
 from consultant.db import unit_of_work
 

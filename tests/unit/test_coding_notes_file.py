@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,12 @@ def test_every_shipped_note_has_a_source_a_kind_dates_and_codes_of_a_codes_shape
         for part in term.parts:
             assert part.kind in ("code", "modifier", "range", "any"), part
     assert not note["url"] or note["url"].startswith("https://")
-    assert 1 <= note["text"].count(". ") + 1 <= 3, "one to three sentences"
+    text = note["text"].strip()
+    assert text.endswith("."), "a note is whole sentences"
+    # A sentence ends at . ! or ? before a space and a capital, a digit or an opening mark.
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\"])", text)
+    assert 1 <= len(sentences) <= 3, f"one to three sentences, not {len(sentences)}"
+    assert all(len(sentence.split()) >= 4 for sentence in sentences), sentences
 
 
 def test_the_importer_reads_every_shipped_line_as_a_note() -> None:
