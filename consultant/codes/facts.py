@@ -141,6 +141,11 @@ class CodeFacts:
     mue: MueFact | None = None
     fee_schedule: FeeScheduleFacts | None = None
     status_release: str | None = None
+    # The last day the HCPCS file lets the code be used, before or after the date asked about.
+    ends_on: dt.date | None = None
+    # What replaces an ended code: the HCPCS cross-reference (published) or a description match.
+    successor: str | None = None
+    successor_published: bool = False
 
     @property
     def deleted(self) -> bool:
@@ -202,6 +207,9 @@ def _code_json(c: CodeFacts) -> dict[str, Any]:
         "status_release": c.status_release,
         "deleted_on": _iso(c.deleted_on),
         "replaced_by": c.replaced_by,
+        "ends_on": _iso(c.ends_on),
+        "successor": c.successor,
+        "successor_published": c.successor_published,
         "hcpcs_action": c.hcpcs_action,
         "descriptors": [
             {"source": d.source, "text": d.text, "release": d.release} for d in c.descriptors

@@ -41,3 +41,13 @@ class DescriptorSource(enum.StrEnum):
     HCPCS_LONG = "hcpcs_long"
     HCPCS_SHORT = "hcpcs_short"
     SUMMARY = "summary"
+
+
+def is_drug_code(code: str) -> bool:
+    """Whether ``code`` is a HCPCS drug code: J, Q (drugs, biosimilars) or C9 (pass-through)."""
+    return code[:1] in ("J", "Q") or code.startswith("C9")
+
+
+def is_evaluation_and_management(code: str) -> bool:
+    """Whether ``code`` is in CPT's evaluation and management section (99202-99499)."""
+    return len(code) == 5 and code.isdigit() and "99202" <= code <= "99499"

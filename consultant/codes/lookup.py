@@ -14,19 +14,22 @@ import re
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from consultant.codes import lookup_facts, lookup_queries
 from consultant.codes.facts import (
     AddOnFacts,
     CodeFacts,
+    DescriptorFact,
     FeeScheduleFacts,
     LookupResult,
     ReleaseRef,
 )
-from consultant.codes.kinds import CodeSystem, ReleaseKind
+from consultant.codes.kinds import CodeSystem, DescriptorSource, ReleaseKind, is_drug_code
 from consultant.codes.lookup_facts import CodeRow
 from consultant.codes.models import DataRelease
+from consultant.codes.successors import likely_successor
 
 _SHAPES = (
     (re.compile(r"\d{5}"), CodeSystem.CPT_I),
@@ -62,22 +65,33 @@ def normalize_codes(codes: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def current_releases(session: Session, release: str | None = None) -> dict[str, ReleaseRef]:
-    """The release answering for each kind: the newest, or the one ``release`` names."""
-    cache: dict[str | None, dict[str, ReleaseRef]] = session.info.setdefault(_SESSION_CACHE_KEY, {})
-    if release in cache:
-        return cache[release]
+def current_releases(
+    session: Session, release: str | None = None, *, on: dt.date | None = None
+) -> dict[str, ReleaseRef]:
+    """The release answering for each kind: the newest, or the one ``release`` names.
+
+    ``on`` (a date of service) picks, per kind, the newest release in force that day:
+    effective on or before it; a kind with none in force by then answers from its
+    oldest release, the nearest the data comes.
+    """
+    cache: dict[tuple[str | None, dt.date | None], dict[str, ReleaseRef]] = session.info.setdefault(
+        _SESSION_CACHE_KEY, {}
+    )
+    if (release, on) in cache:
+        return cache[(release, on)]
     rows = session.connection().execute(_RELEASES).all()
     refs = [ReleaseRef(id=r[0], kind=r[1], name=r[2], effective_on=r[3]) for r in rows]
     chosen: dict[str, ReleaseRef] = {}
     for ref in sorted(refs, key=lambda r: (r.effective_on or dt.date.min, r.id)):
-        chosen[ref.kind] = ref  # later effective date (then later import) wins
+        in_force = on is None or ref.effective_on is None or ref.effective_on <= on
+        if in_force or ref.kind not in chosen:
+            chosen[ref.kind] = ref  # later effective date (then later import) wins
     if release is not None:
         named = [r for r in refs if r.name == release]
         if not named:
             raise UnknownReleaseError(f"no data release named {release!r} is loaded")
         chosen[named[0].kind] = named[0]
-    cache[release] = chosen
+    cache[(release, on)] = chosen
     return chosen
 
 
@@ -100,7 +114,7 @@ def look_up_codes(
     today = today or dt.date.today()
     wanted = normalize_codes(codes)
     if releases is None or release is not None:
-        releases = current_releases(session, release)
+        releases = current_releases(session, release, on=today)
     if not wanted:
         return LookupResult(codes=(), pair_edits=(), past_pair_edits=())
     used: dict[int, ReleaseRef] = {}
@@ -136,6 +150,7 @@ def look_up_codes(
         add_on = add_ons.get(code)
         fee = fees.get(code)
         status, status_release, deleted_on = _status(row, add_on, fee, today)
+        successor, published = _successor(connection, releases, code, row, descriptors)
         facts.append(
             CodeFacts(
                 code=code,
@@ -145,6 +160,9 @@ def look_up_codes(
                 status_release=status_release,
                 deleted_on=deleted_on,
                 replaced_by=row.replaced_by if row else None,
+                ends_on=row.deleted_on if row else None,
+                successor=successor,
+                successor_published=published,
                 hcpcs_action=row.action if row else None,
                 descriptors=tuple(descriptors.get(code, ())),
                 add_on=add_on,
@@ -159,6 +177,28 @@ def look_up_codes(
         releases=tuple(sorted(used.values(), key=lambda r: (r.kind, r.name))),
         ptp_release=searched.name if searched is not None else None,
     )
+
+
+def _successor(
+    connection: Connection,
+    releases: dict[str, ReleaseRef],
+    code: str,
+    row: CodeRow | None,
+    descriptors: dict[str, list[DescriptorFact]],
+) -> tuple[str | None, bool]:
+    """What replaces an ended code, and whether a published crosswalk says so."""
+    if row is None or row.deleted_on is None:
+        return None, False
+    if row.replaced_by:
+        return row.replaced_by.split()[0], True
+    hcpcs = releases.get(ReleaseKind.HCPCS)
+    long_text = next(
+        (d.text for d in descriptors.get(code, ()) if d.source == DescriptorSource.HCPCS_LONG),
+        None,
+    )
+    if hcpcs is None or long_text is None or not is_drug_code(code):
+        return None, False
+    return likely_successor(connection, hcpcs, code, long_text, row.deleted_on), False
 
 
 def _status(

@@ -22,6 +22,9 @@ from consultant.codes.coding_notes import notes_in_force
 from consultant.codes.facts import ReleaseRef
 from consultant.codes.known import known_code_set
 from consultant.codes.lookup import current_releases, look_up_codes
+from consultant.consultations.findings import findings
+from consultant.consultations.question_words import asks_about_both_sides, modifiers_asked_about
+from consultant.consultations.release_periods import release_warnings
 from consultant.consultations.reply_facts import QuestionCodes, WrittenCode, build_facts
 from consultant.extraction import Extraction, extract
 from consultant.shipped import shipped_folder
@@ -81,6 +84,7 @@ def draft_reply(
     release: str | None = None,
     code_data: CodeData | None = None,
     service_date: dt.date | None = None,
+    service_date_source: str = "given",
 ) -> DraftReply:
     """The reply to ``question_text`` (new text only), ready for a reviewer.
 
@@ -88,25 +92,36 @@ def draft_reply(
     when the new text names no code, the latest earlier message that does
     supplies them (a follow-up such as "and with modifier 59?"). ``code_data``
     (from :func:`load_code_data`) saves reading the code knowledge again.
-    ``service_date`` decides which edits and coding notes are in force (default: today).
+    ``service_date`` picks the releases, edits and coding notes in force (default:
+    today); ``service_date_source`` says where it came from ("question", "arrival",
+    "given", "today"), and the reply states the date it used.
     """
     # The codes the data knows make the extractor surer of bare numbers; cached per process.
     known = code_data.known_codes if code_data is not None else known_code_set(session)
     question = question_codes(question_text, earlier_messages, known or None)
+    on = service_date or dt.date.today()
+    source = service_date_source if service_date is not None else "today"
+    # The releases in force on the date of service (read once per session and date).
+    releases = current_releases(session, release, on=on)
+    named = [w.code for w in question.codes]
+    # Modifiers written onto a code, and those the question names in words ("modifier 25").
+    modifiers = {m for w in question.codes for m in w.modifiers}
+    modifiers |= modifiers_asked_about(question_text)
     if not question.codes:
         facts = build_empty_facts(question)
+        edits: list[tuple[str, str]] = []
     else:
-        on = service_date or dt.date.today()
-        releases = code_data.releases if code_data is not None else None
-        named = [w.code for w in question.codes]
         result = look_up_codes(session, named, release=release, releases=releases, today=on)
-        facts = build_facts(question, result)
-        modifiers = {m for w in question.codes for m in w.modifiers}
+        facts = build_facts(question, result, on)
+        facts["release_warnings"] = release_warnings(result.releases, on)
         edits = [(e.column_1, e.column_2) for e in result.pair_edits]
-        notes = notes_in_force(
-            session, named, modifiers, on=on, edits=edits, release=release, releases=releases
-        )
-        facts["notes"] = [note.to_json() for note in notes]
+    notes = notes_in_force(
+        session, named, modifiers, on=on, edits=edits, release=release, releases=releases
+    )
+    facts["notes"] = [note.to_json() for note in notes]
+    facts["service_date"] = on.isoformat()
+    facts["service_date_source"] = source
+    facts["findings"] = findings(facts)
     name = account.name if account is not None else None
     return render_reply(facts, question_text=question_text, subject=subject, greeting_name=name)
 
@@ -117,21 +132,31 @@ def question_codes(
     known_codes: Container[str] | None = None,
 ) -> QuestionCodes:
     """The codes written in the question, or failing that in the latest earlier message."""
-    found = _written(extract(question_text, known_codes))
+    found = _written(extract(question_text, known_codes), question_text)
     if found.codes or not earlier_messages:
         return found
     for earlier in reversed(earlier_messages):
-        before = _written(extract(earlier, known_codes))
+        before = _written(extract(earlier, known_codes), earlier)
         if before.codes:
-            return QuestionCodes(before.codes, found.icd10, True, before.ranges)
+            return QuestionCodes(before.codes, found.icd10, True, before.ranges, before.both_sides)
     return found
 
 
-def _written(extraction: Extraction) -> QuestionCodes:
+def _written(extraction: Extraction, text: str) -> QuestionCodes:
     return QuestionCodes(
-        codes=[WrittenCode(m.code, tuple(m.modifiers), m.units) for m in extraction.codes],
-        icd10=[d.code for d in extraction.icd10],
+        codes=[
+            WrittenCode(
+                m.code,
+                tuple(m.modifiers),
+                m.units,
+                None if m.dose is None else (str(m.dose.amount), m.dose.unit),
+            )
+            for m in extraction.codes
+        ],
+        # Once each, in the order written: a diagnosis repeated in the question is one.
+        icd10=list(dict.fromkeys(d.code for d in extraction.icd10)),
         ranges=[(r.start, r.end) for r in extraction.ranges],
+        both_sides=asks_about_both_sides(text),
     )
 
 
@@ -147,6 +172,8 @@ def build_empty_facts(question: QuestionCodes) -> dict[str, Any]:
         "icd10": list(question.icd10),
         "ranges": [],
         "codes_from_earlier_message": False,
+        "both_sides": question.both_sides,
+        "release_warnings": [],
         "notes": [],
     }
 
@@ -165,9 +192,18 @@ def render_reply(
     """
     template = ANSWER if facts["codes"] else CLARIFICATION
     lines = question_text.strip().splitlines()
+    # Facts stored before findings existed get theirs now: computed from the same facts.
+    found = facts["findings"] if "findings" in facts else findings(facts)
+    ended = {c["code"] for c in facts["codes"] if c["status"] == "D"}
     context = {
         "facts": facts,
-        "known_codes": [c for c in facts["codes"] if c["known"]],
+        "known_codes": in_order_of_findings([c for c in facts["codes"] if c["known"]], found),
+        "in_short": [f for f in found if f["kind"] != "pair_no_edit"],
+        "pairs_without_edit": [f["codes"] for f in found if f["kind"] == "pair_no_edit"],
+        # An edit on a code that has ended answers nothing the asker can bill.
+        "pair_edits": [
+            e for e in facts["pair_edits"] if not ended & {e["column_1"], e["column_2"]}
+        ],
         "original_subject": original_subject(subject),
         "greeting_name": (greeting_name or "").strip() or None,
         "question_lines": lines[:QUOTED_LINES],
@@ -175,6 +211,18 @@ def render_reply(
     }
     subject_line, text, html = render_email(template, context, reviewed=reviewed)
     return DraftReply(subject=subject_line, text=text, html=html, template=template, facts=facts)
+
+
+def in_order_of_findings(
+    codes: list[dict[str, Any]], found: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``codes`` with those the findings concern first, in the findings' order."""
+    rank: dict[str, int] = {}
+    for f in found:
+        for code in f["codes"]:
+            rank.setdefault(code, len(rank))
+    # sorted() is stable: codes no finding names keep the question's order, after the others.
+    return sorted(codes, key=lambda c: rank.get(c["code"], len(rank)))
 
 
 def render_email(

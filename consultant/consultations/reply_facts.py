@@ -8,12 +8,14 @@ release never changes what a reviewer approved. Its keys are the shape of
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
 from consultant.codes.facts import CodeFacts, LookupResult, PtpEditFact
+from consultant.codes.kinds import is_drug_code
 
 #: Modifiers NCCI associates with PTP edits: with indicator 1 one of these may bypass an edit
 #: when the documentation supports it (NCCI Policy Manual, chapter I; CMS NCCI FAQ).
@@ -38,6 +40,8 @@ class WrittenCode:
     code: str
     modifiers: Sequence[str] = ()
     units: int | None = None
+    #: A drug code's dose as written: (amount as text, unit), e.g. ("60", "mg").
+    dose: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,15 @@ class QuestionCodes:
     icd10: Sequence[str] = ()
     from_earlier_message: bool = False
     ranges: Sequence[tuple[str, str]] = field(default=())
+    #: The question asks about both sides ("bilateral", "both knees", "RT and LT").
+    both_sides: bool = False
 
 
-def build_facts(question: QuestionCodes, result: LookupResult) -> dict[str, Any]:
-    """The facts JSON of a reply: per code, per pair, the unknown codes and the releases."""
+def build_facts(
+    question: QuestionCodes, result: LookupResult, service_date: dt.date
+) -> dict[str, Any]:
+    """The facts JSON of a reply: per code, per pair, the unknown codes and the releases,
+    as they stand on ``service_date``."""
     written = {w.code: w for w in question.codes}
     named = [w.code for w in question.codes]
     by_code = {c.code: c for c in result.codes}
@@ -60,7 +69,7 @@ def build_facts(question: QuestionCodes, result: LookupResult) -> dict[str, Any]
         edits_of.setdefault(edit.column_1, []).append(edit)
         edits_of.setdefault(edit.column_2, []).append(edit)
     codes = [
-        _code_facts(by_code[code], written[code], named, bool(edits_of.get(code)))
+        _code_facts(by_code[code], written[code], named, bool(edits_of.get(code)), service_date)
         for code in named
         if code in by_code
     ]
@@ -78,21 +87,24 @@ def build_facts(question: QuestionCodes, result: LookupResult) -> dict[str, Any]
         "icd10": list(question.icd10),
         "ranges": [list(r) for r in question.ranges],
         "codes_from_earlier_message": question.from_earlier_message,
+        "both_sides": question.both_sides,
         # The coding notes in force (consultant.codes.coding_notes); drafting fills them in.
         "notes": [],
     }
 
 
 def _code_facts(
-    c: CodeFacts, written: WrittenCode, named: list[str], has_pair_edit: bool
+    c: CodeFacts, written: WrittenCode, named: list[str], has_pair_edit: bool, on: dt.date
 ) -> dict[str, Any]:
     best = c.best_descriptor
     fee = c.fee_schedule
     units = written.units
+    ended_on = c.ends_on or c.deleted_on
     return {
         "code": c.code,
         "system": _family(c.system),
         "kind": c.system,
+        "drug": is_drug_code(c.code),
         "status": c.status,
         "known": c.known,
         "descriptor_source": _DESCRIPTOR_SOURCE.get(best.source, "none") if best else "none",
@@ -101,6 +113,13 @@ def _code_facts(
         "status_release": c.status_release,
         "deleted_year": c.deleted_on.year if c.deleted and c.deleted_on else None,
         "replaced_by": c.replaced_by if c.deleted else None,
+        "ended_on": ended_on.isoformat() if ended_on else None,
+        "valid_on_service_date": ended_on is None or on <= ended_on,
+        "successor": c.successor,
+        "successor_published": c.successor_published,
+        "dose": None
+        if written.dose is None
+        else {"amount": written.dose[0], "unit": written.dose[1]},
         "add_on": _add_on_facts(c, named),
         "mue": None if c.mue is None else c.mue.to_json(),
         "global_days": fee.global_days if fee else None,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from consultant.accounts.events import CONSULTATION_FOLLOW_UP
 from consultant.accounts.services import KnownAccount
+from consultant.clock import utc_now
 from consultant.config import Settings
 from consultant.consultations.drafting import CodeData, DraftReply, draft_reply
 from consultant.consultations.matching import find_consultation
@@ -33,6 +34,7 @@ from consultant.consultations.new_rows import (
     write_new_thread,
 )
 from consultant.consultations.states import DraftKind, DraftStatus
+from consultant.extraction.dates import date_of_service_for_message
 from consultant.inbound.claims import ClaimedRow
 from consultant.inbound.states import Disposition
 from consultant.mail.parsing import ParsedMessage
@@ -87,7 +89,11 @@ def _draft(
     earlier: tuple[str, ...],
     account: KnownAccount | None,
     code_data: CodeData | None,
+    arrived: dt.datetime | None,
 ) -> DraftReply:
+    # The date of service the question names, read against its Date header; else the day
+    # it arrived.
+    service = date_of_service_for_message(parsed.new_text, parsed.date, arrived or utc_now())
     return draft_reply(
         session,
         parsed.new_text,
@@ -95,6 +101,8 @@ def _draft(
         earlier_messages=earlier,
         account=account,
         code_data=code_data,
+        service_date=service.date,
+        service_date_source=service.source,
     )
 
 
@@ -104,15 +112,20 @@ def plan_answer(
     account: KnownAccount | None,
     settings: Settings,
     code_data: CodeData | None = None,
+    arrived: dt.datetime | None = None,
 ) -> AnswerPlan:
-    """Find the thread and draft the reply, reading only (no lock, no write)."""
+    """Find the thread and draft the reply, reading only (no lock, no write).
+
+    ``arrived``: when the message was fetched (default: now), its date of service
+    when the question names none.
+    """
     consultation = find_consultation(session, parsed, settings.secret_key)
     if consultation is None:
-        return AnswerPlan(None, (), _draft(session, parsed, (), account, code_data))
+        return AnswerPlan(None, (), _draft(session, parsed, (), account, code_data, arrived))
     earlier = tuple(
         session.connection().execute(_EARLIER_TEXTS, {"consultation_id": consultation.id}).scalars()
     )
-    reply = _draft(session, parsed, earlier, account, code_data)
+    reply = _draft(session, parsed, earlier, account, code_data, arrived)
     return AnswerPlan(consultation.id, earlier, reply)
 
 
@@ -147,7 +160,7 @@ def answer_question(
     else:
         # No plan, or a message joined the thread since it was made: draft
         # again (rare), before writing anything so a failure leaves nothing behind.
-        reply = _draft(session, parsed, earlier, account, code_data)
+        reply = _draft(session, parsed, earlier, account, code_data, row.fetched_at)
     message = {
         "inbound_message_id": row.id,
         "content_sha256": row.sha256,

@@ -15,11 +15,13 @@ of the same row wait and then find it done.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import BindParameter, Table, bindparam, exists, or_, select, update
 from sqlalchemy.engine import Connection
 
+from consultant.clock import as_utc
 from consultant.inbound.models import InboundMessage
 from consultant.inbound.states import Disposition, InboundStatus
 
@@ -47,6 +49,8 @@ class ClaimedRow:
     raw: bytes | None
     headers: bytes | None
     attempts: int
+    #: When the poller stored the message: the question's date when it names none.
+    fetched_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ _CLAIM = (
         _c.attempts < MAX_ATTEMPTS,
     )
     .values(status=InboundStatus.INGESTING, attempts=_c.attempts + 1)
-    .returning(_c.id, _c.sha256, _c.size, _c.raw, _c.headers, _c.attempts)
+    .returning(_c.id, _c.sha256, _c.size, _c.raw, _c.headers, _c.attempts, _c.fetched_at)
 )
 _PARK_EXHAUSTED = (
     update(_inbound)
@@ -123,6 +127,7 @@ def claim(connection: Connection, inbound_id: int) -> Claim:
         raw=found.raw,
         headers=found.headers,
         attempts=int(found.attempts),
+        fetched_at=as_utc(found.fetched_at) if found.fetched_at is not None else None,
     )
     return Claim(row)
 

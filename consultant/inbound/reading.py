@@ -80,5 +80,7 @@ def read_row(session: Session, row: ClaimedRow, settings: Settings, state: Batch
     if chain.disposition == ACCEPTED and parsed is not None:
         if state.code_data is None:
             state.code_data = load_code_data(session)
-        plan = plan_answer(session, parsed, account, settings, state.code_data)
+        plan = plan_answer(
+            session, parsed, account, settings, state.code_data, arrived=row.fetched_at
+        )
     return Reading(parsed, envelope, account, is_duplicate, chain, plan)

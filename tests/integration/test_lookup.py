@@ -199,7 +199,9 @@ def test_two_releases_side_by_side(facts_url: str) -> None:
             )
         )
     with unit_of_work(facts_url) as session:
-        latest = look_up_codes(session, ["63057"], today=TODAY).codes[0].mue
+        # The release in force on the date of service answers: the newer one only from its date.
+        before_newer = look_up_codes(session, ["63057"], today=TODAY).codes[0].mue
+        latest = look_up_codes(session, ["63057"], today=dt.date(2024, 10, 15)).codes[0].mue
         named = (
             look_up_codes(
                 session, ["63057"], release="ncci-mue-practitioner-2024-07-01", today=TODAY
@@ -214,6 +216,8 @@ def test_two_releases_side_by_side(facts_url: str) -> None:
         "line",
         "mue-newer",
     )
+    assert before_newer is not None
+    assert before_newer.release == "ncci-mue-practitioner-2024-07-01"
     assert named is not None and (named.value, named.release) == (
         3,
         "ncci-mue-practitioner-2024-07-01",

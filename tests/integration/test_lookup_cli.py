@@ -45,11 +45,19 @@ def test_draft_prints_text_html_and_facts(runner: CliRunner) -> None:
     question = "Can 63057 be billed with 63056 for the second level?"
     text = runner.invoke(main, ["draft", "--subject", "Levels"], input=question)
     assert text.exit_code == 0, text.output
-    assert "Your question also names 63056, an acceptable primary for it." in text.output
+    assert (
+        "63057 is an add-on code, and 63056 in your question is one of its primary" in text.output
+    )
     page = runner.invoke(main, ["draft", "--html"], input=question)
     assert page.output.startswith("<!DOCTYPE html>")
     facts = json.loads(runner.invoke(main, ["draft", "--json"], input=question).output)
     code = facts["codes"][0]
     assert code["add_on"]["primaries"] == ["63055", "63056"]
     assert code["add_on"]["primary_in_question"] is True
-    assert set(facts) >= {"codes", "pair_edits", "unknown_codes", "releases"}
+    assert set(facts) >= {"codes", "pair_edits", "unknown_codes", "releases", "findings"}
+    assert facts["findings"][0] == {"kind": "addon_with_primary", "codes": ["63057", "63056"]}
+    dated = runner.invoke(main, ["draft", "--json", "--date", "2024-08-02"], input=question)
+    assert json.loads(dated.output)["service_date"] == "2024-08-02"
+    assert json.loads(dated.output)["service_date_source"] == "arrival"
+    bad = runner.invoke(main, ["draft", "--date", "02/08/2024"], input=question)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

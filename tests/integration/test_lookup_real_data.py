@@ -81,4 +81,4 @@ def test_draft_on_the_shared_files(real_url: str) -> None:
     assert add_on["add_on"]["primary_in_question"] is False
     assert add_on["units_over_mue"] is True  # MUE 3 per day
     assert PTP_NAME in facts["releases"]
-    assert "it is paid only when one of 63055, 63056 is also paid" in reply.text
+    assert "it is paid only with one of them (63055, 63056)" in reply.text

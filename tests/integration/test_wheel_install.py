@@ -149,7 +149,7 @@ def test_a_wheel_installed_outside_the_checkout_drafts_a_reply(tmp_path: Path) -
     reply = _run([consultant, "draft"], cwd=work, env=env, stdin=QUESTION)
     assert "Subject: Re: your coding question" in reply.stderr
     assert "\n63057 (CPT" in reply.stdout
-    assert "63057 and 63056: no active NCCI PTP edit" in reply.stdout
+    assert "No NCCI PTP edit stands between 63057 and 63056" in reply.stdout
     html = _run([consultant, "draft", "--html"], cwd=work, env=env, stdin=QUESTION).stdout
     assert "63057" in html and "</html>" in html.lower()
 

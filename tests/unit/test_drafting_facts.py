@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -47,7 +48,7 @@ def _edit(column_1: str, column_2: str, indicator: int) -> PtpEditFact:
 )
 def test_modifier_50_against_the_bilateral_indicator(bilateral: str | None, finding: str) -> None:
     result = LookupResult((_code("27447", fee_schedule=_fee(bilateral)),), (), ())
-    facts = build_facts(QuestionCodes([WrittenCode("27447", ("50",))]), result)
+    facts = build_facts(QuestionCodes([WrittenCode("27447", ("50",))]), result, dt.date(2024, 7, 1))
     assert facts["codes"][0]["modifier_checks"] == [{"modifier": "50", "finding": finding}]
     reply = render_reply(facts, question_text="27447-50", subject="s")
     assert "Modifier 50: the" in reply.text
@@ -57,7 +58,7 @@ def test_other_modifiers_and_pairs_without_an_edit() -> None:
     result = LookupResult((_code("11042"), _code("97597"), _code("99213")), (), (), (),
                           "ptp-test")  # fmt: skip
     written = [WrittenCode("11042", ("59", "GA")), WrittenCode("97597"), WrittenCode("99213")]
-    facts = build_facts(QuestionCodes(written), result)
+    facts = build_facts(QuestionCodes(written), result, dt.date(2024, 7, 1))
     checks = facts["codes"][0]["modifier_checks"]
     assert checks == [
         {"modifier": "59", "finding": "no_pair_edit_to_bypass"},
@@ -66,7 +67,10 @@ def test_other_modifiers_and_pairs_without_an_edit() -> None:
     assert facts["pairs_without_edit"] == [["11042", "97597"], ["11042", "99213"],
                                            ["97597", "99213"]]  # fmt: skip
     text = render_reply(facts, question_text="q", subject="s").text
-    assert "11042 and 97597: no active NCCI PTP edit between them (ptp-test)." in text
+    assert (
+        "No NCCI PTP edit stands between 11042 and 97597; 11042 and 99213; 97597 and 99213"
+        " (ptp-test)." in text
+    )
     assert "Modifier GA: the loaded data holds no rule to check it against." in text
 
 
@@ -75,7 +79,9 @@ def test_pair_findings_by_indicator_and_modifier() -> None:
     edits = (_edit("29881", "20610", 1), _edit("63047", "69990", 0), _edit("29881", "63047", 9))
     written = [WrittenCode("29881"), WrittenCode("20610", ("RT",)), WrittenCode("63047"),
                WrittenCode("69990", ("XS",))]  # fmt: skip
-    facts = build_facts(QuestionCodes(written), LookupResult(codes, edits, (), (), "ptp-test"))
+    facts = build_facts(
+        QuestionCodes(written), LookupResult(codes, edits, (), (), "ptp-test"), dt.date(2024, 7, 1)
+    )
     findings = {(e["column_1"], e["column_2"]): e["finding"] for e in facts["pair_edits"]}
     assert findings == {
         ("29881", "20610"): "bypass_modifier_written",
@@ -83,8 +89,8 @@ def test_pair_findings_by_indicator_and_modifier() -> None:
         ("29881", "63047"): "edit_not_applicable",
     }
     text = render_reply(facts, question_text="q", subject="s").text
-    assert "You wrote RT, which can bypass it when the documentation supports it." in text
-    assert "The modifier XS you wrote does not change that." in text
+    assert "may bypass it when the record supports a separate service; you wrote RT." in text
+    assert "no modifier bypasses this edit, so the XS you wrote does not change it." in text
     assert "Modifier indicator 9: the edit does not apply." in text
 
 
@@ -102,7 +108,7 @@ def test_add_on_with_type_1_and_type_3_edits_and_units_at_the_mue() -> None:
     mue = MueFact(2, 1, "Clinical: Data", "mue-test")
     result = LookupResult((_code("20701", add_on=add_on, mue=mue), _code("11043")), (), ())
     question = QuestionCodes([WrittenCode("20701", (), 2), WrittenCode("11043")])
-    facts = build_facts(question, result)
+    facts = build_facts(question, result, dt.date(2024, 7, 1))
     code = facts["codes"][0]
     assert code["add_on"]["edit_type"] == 3 and code["add_on"]["edit_types"] == [1, 3]
     assert code["add_on"]["primaries_by_type"] == {"1": ["11010"], "3": ["11043", "13100"]}
@@ -111,6 +117,6 @@ def test_add_on_with_type_1_and_type_3_edits_and_units_at_the_mue() -> None:
     text = render_reply(facts, question_text="q", subject="s").text
     assert "NCCI add-on edit type 1: report it only with one of these primary codes: 11010." in text
     assert "these primary codes are listed: 11043, 13100; the payer's contractor may" in text
-    assert "Your question also names 11043, an acceptable primary for it." in text
+    assert "20701 is an add-on code, and 11043 in your question is one of its primary" in text
     assert "MUE: at most 2 units per claim line" in text
     assert "The 2 units you wrote are within the MUE." in text
