@@ -154,8 +154,9 @@ def bypass_modifiers(column_1: Facts | None, column_2: Facts | None) -> list[str
         for (low, high), anatomic in _ANATOMIC_RANGES:
             if c["code"].isdigit() and low <= c["code"] <= high:
                 modifiers += [m for m in anatomic if m not in modifiers]
-        if c.get("bilateral") in ("1", "3"):
-            modifiers += [m for m in ("LT", "RT") if m not in modifiers]
+    # Sides tell two services apart only when both codes can be done on either side.
+    if len(codes) == 2 and all(c.get("bilateral") in ("1", "3") for c in codes):
+        modifiers += ["LT", "RT"]
     return modifiers
 
 
