@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -342,3 +343,30 @@ def test_too_large_mail_no_person_should_be_answered_for_gets_no_draft(
     assert run_ingest(database_url, row_id, settings).disposition == "too_large"
     assert _drafts(database_url) == []
     assert len(_row(database_url, row_id).rule_hits) >= 2  # too_large and the other rule
+
+
+def test_the_draft_uses_the_date_of_service_the_question_names_else_the_day_it_arrived(
+    database_url: str, settings: Settings
+) -> None:
+    arrived = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
+    named = store_inbound(
+        database_url,
+        question_bytes(ASKER, "Can 63057 be billed with 63056? Seen yesterday."),
+        fetched_at=arrived,
+    )
+    unnamed = store_inbound(database_url, question_bytes(ASKER), fetched_at=arrived)
+    run_ingest(database_url, named, settings)
+    run_ingest(database_url, unnamed, settings)
+    first, second = _drafts(database_url)
+    # "yesterday" is read against the question's Date header (2026-11-24).
+    assert (first.facts["service_date"], first.facts["service_date_source"]) == (
+        "2026-11-23",
+        "question",
+    )
+    assert (second.facts["service_date"], second.facts["service_date_source"]) == (
+        "2026-11-25",
+        "arrival",
+    )
+    assert "Date of service used: 2026-11-23, as your question gives it." in first.body_text
+    # No code data is loaded here: each code is unknown, and the findings say so.
+    assert [f["codes"] for f in first.facts["findings"]] == [["63057"], ["63056"]]
