@@ -16,12 +16,14 @@ DESCRIPTOR_PREFERENCE = ("licensed", "hcpcs_long", "hcpcs_short", "summary")
 
 @dataclass(frozen=True, slots=True)
 class ReleaseRef:
-    """One data release: its database id, kind, name and effective date."""
+    """One data release: its database id, kind, name, effective date and import time."""
 
     id: int
     kind: str
     name: str
     effective_on: dt.date | None
+    # Tells a release deleted and imported again under the same id and name from the first.
+    imported_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

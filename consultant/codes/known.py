@@ -17,10 +17,10 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from consultant.codes.lookup import releases_fingerprint
 from consultant.codes.models import (
     AddOnEdit,
     Code,
-    DataRelease,
     Descriptor,
     FeeScheduleIndicator,
     MedicallyUnlikelyEdit,
@@ -35,17 +35,9 @@ _CODE_COLUMNS = (
     FeeScheduleIndicator.code,
 )
 
+Fingerprint = frozenset[tuple[int, str, object]]
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int | None], frozenset[str]]] = {}
-
-
-def _fingerprint(session: Session) -> tuple[int, int | None]:
-    # Releases are only ever added or deleted whole, so their count and highest
-    # id change whenever the set of codes can.
-    count, highest = session.execute(
-        sa.select(sa.func.count(DataRelease.id), sa.func.max(DataRelease.id))
-    ).one()
-    return int(count), highest
+_cache: dict[str, tuple[Fingerprint, frozenset[str]]] = {}
 
 
 def known_code_set(session: Session) -> frozenset[str]:
@@ -56,13 +48,15 @@ def known_code_set(session: Session) -> frozenset[str]:
     """
     bind = session.get_bind()
     key = bind.engine.url.render_as_string(hide_password=False)
-    fingerprint = _fingerprint(session)
+    # Releases are only ever added or deleted whole, so the set of codes changes only
+    # with the set of releases; reading that set is a query the lookup makes anyway.
+    fingerprint = releases_fingerprint(session)
     with _lock:
         cached = _cache.get(key)
         if cached is not None and cached[0] == fingerprint:
             return cached[1]
     codes: set[str] = set()
-    if fingerprint[0]:
+    if fingerprint:
         query = sa.union(*(sa.select(column).distinct() for column in _CODE_COLUMNS))
         for (code,) in session.execute(query):
             if code:

@@ -40,7 +40,8 @@ _SHAPES = (
 )
 _SESSION_CACHE_KEY = "consultant.codes.releases"
 _r = DataRelease.__table__.c
-_RELEASES = select(_r.id, _r.kind, _r.name, _r.effective_on)
+_RELEASES = select(_r.id, _r.kind, _r.name, _r.effective_on, _r.imported_at)
+_LOADED_KEY = "consultant.codes.loaded_releases"
 
 
 class UnknownReleaseError(LookupError):
@@ -79,8 +80,7 @@ def current_releases(
     )
     if (release, on) in cache:
         return cache[(release, on)]
-    rows = session.connection().execute(_RELEASES).all()
-    refs = [ReleaseRef(id=r[0], kind=r[1], name=r[2], effective_on=r[3]) for r in rows]
+    refs = loaded_releases(session)
     chosen: dict[str, ReleaseRef] = {}
     for ref in sorted(refs, key=lambda r: (r.effective_on or dt.date.min, r.id)):
         in_force = on is None or ref.effective_on is None or ref.effective_on <= on
@@ -93,6 +93,25 @@ def current_releases(
         chosen[named[0].kind] = named[0]
     cache[(release, on)] = chosen
     return chosen
+
+
+def loaded_releases(session: Session) -> tuple[ReleaseRef, ...]:
+    """Every loaded release, read once per session (a fresh session sees a new import)."""
+    loaded: tuple[ReleaseRef, ...] | None = session.info.get(_LOADED_KEY)
+    if loaded is None:
+        rows = session.connection().execute(_RELEASES).all()
+        loaded = tuple(
+            ReleaseRef(id=r[0], kind=r[1], name=r[2], effective_on=r[3], imported_at=r[4])
+            for r in rows
+        )
+        session.info[_LOADED_KEY] = loaded
+    return loaded
+
+
+def releases_fingerprint(session: Session) -> frozenset[tuple[int, str, object]]:
+    """What changes whenever a release is added, deleted or imported again: for caches
+    of what the releases hold, checked without a query of their own."""
+    return frozenset((r.id, r.name, r.imported_at) for r in loaded_releases(session))
 
 
 def look_up_codes(
