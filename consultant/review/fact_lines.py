@@ -22,6 +22,12 @@ def _words(finding: object) -> str:
 def describe_facts(facts: dict[str, Any]) -> list[str]:
     """One line per fact (indented lines belong to the code above them)."""
     lines: list[str] = []
+    if facts.get("service_date"):
+        lines.append(
+            f"  date of service {facts['service_date']} ({facts.get('service_date_source')})"
+        )
+    for finding in facts.get("findings") or []:
+        lines.append(f"  finding: {_finding(finding)}")
     codes = facts.get("codes") or []
     if not codes and not facts.get("unknown_codes"):
         lines.append("  no code named")
@@ -48,6 +54,21 @@ def describe_facts(facts: dict[str, Any]) -> list[str]:
     releases = facts.get("releases") or []
     lines.append(f"  releases used: {', '.join(releases) if releases else 'none'}")
     return lines
+
+
+def _finding(finding: dict[str, Any]) -> str:
+    """``kind codes (field value, ...)``: long lists (primaries) cut to a count."""
+    details = []
+    for name, value in finding.items():
+        if name in ("kind", "codes") or value is None:
+            continue
+        shown = f"{len(value)} codes" if isinstance(value, list) and len(value) > 6 else value
+        if isinstance(shown, list):
+            shown = " ".join(str(item) for item in shown) or "none"
+        details.append(f"{name.replace('_', ' ')} {shown}")
+    codes = " / ".join(finding.get("codes") or [])
+    extra = f" ({', '.join(details)})" if details else ""
+    return f"{_words(finding['kind'])} {codes}{extra}".replace("  ", " ")
 
 
 def _describe_code(code: dict[str, Any]) -> list[str]:

@@ -241,3 +241,23 @@ def test_modifiers_named_in_words() -> None:
     assert modifiers_asked_about("When do I use modifier 59 vs XS?") == {"59", "XS"}
     assert modifiers_asked_about("Is the 25 modifier needed?") == {"25"}
     assert modifiers_asked_about("mod is fine, modified date") == set()
+
+
+def test_review_lines_show_the_date_and_each_finding_shortly() -> None:
+    from consultant.review.fact_lines import describe_facts
+
+    primaries = [f"6130{n}" for n in range(8)]
+    facts = _facts(
+        _code("69990", add_on={"active": True, "primaries": primaries, "primary_in_question": False,
+                               "primaries_in_question": [], "contractor_decides": False,
+                               "edit_types": [1], "release": "addon"}),
+        service_date="2024-07-10",
+        service_date_source="question",
+        releases=[],
+    )  # fmt: skip
+    facts["findings"] = findings(facts)
+    lines = describe_facts(facts)
+    assert lines[0] == "  date of service 2024-07-10 (question)"
+    assert lines[1] == (
+        "  finding: addon without primary 69990 (primaries 8 codes, contractor decides False)"
+    )
