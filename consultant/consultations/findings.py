@@ -104,7 +104,8 @@ def _not_payable(c: Facts) -> Iterator[Finding]:
             "kind": "not_payable_medicare",
             "codes": [c["code"]],
             "status": c["status"],
-            "replaced_by": c.get("replaced_by"),
+            # What the HCPCS file cross-references the code to, where it names one.
+            "replaced_by": c.get("cross_reference") or c.get("replaced_by"),
         }
 
 
@@ -123,6 +124,7 @@ def _pairs(facts: Facts, codes: list[Facts]) -> Iterator[Finding]:
                 "codes": pair,
                 "modifiers": bypass_modifiers(by_code.get(pair[0]), by_code.get(pair[1])),
                 "on_code": _modifier_goes_on(pair),
+                "anesthesia": any(is_anesthesia(code) for code in pair),
             }
     if facts.get("ptp_release") is None:
         return
@@ -149,6 +151,10 @@ def bypass_modifiers(column_1: Facts | None, column_2: Facts | None) -> list[str
     if evaluation:
         others = [c for c in codes if c not in evaluation]
         return ["57"] if any(c.get("global_days") == "090" for c in others) else ["25"]
+    if any(is_anesthesia(c["code"]) for c in codes):
+        # NCCI Policy Manual, ch. II: a block or line besides the anesthesia is paid only when
+        # it is not the anesthesia itself (postoperative pain management): 59, or XU.
+        return ["59", "XU"]
     modifiers = list(_BYPASS_MODIFIERS)
     for c in codes:
         for (low, high), anatomic in _ANATOMIC_RANGES:

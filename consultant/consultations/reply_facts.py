@@ -113,6 +113,7 @@ def _code_facts(
         "status_release": c.status_release,
         "deleted_year": c.deleted_on.year if c.deleted and c.deleted_on else None,
         "replaced_by": c.replaced_by if c.deleted else None,
+        "cross_reference": c.replaced_by,
         "ended_on": ended_on.isoformat() if ended_on else None,
         "valid_on_service_date": ended_on is None or on <= ended_on,
         "successor": c.successor,

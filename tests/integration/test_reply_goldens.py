@@ -111,6 +111,10 @@ CASES = {
     "anesthesia_base_units": Case(
         "Anesthesia for a knee arthroscopy, 01382, on 07/25/2024: how many base units?"
     ),
+    "anesthesia_with_a_block": Case(
+        "Anesthesia 01402 for a knee replacement and a femoral nerve block 64447 the "
+        "anesthesiologist placed for post-op pain, on 07/25/2024. Modifier?"
+    ),
     "diagnosis_coverage": Case(
         "Is 20610 covered for M17.11? The note says M17.11 twice. DOS 07/25/2024."
     ),
@@ -131,7 +135,7 @@ CASES = {
 #: Every code the questions name: the PTP rows kept are those between two of them.
 _CODES_NAMED = """
     63047 69990 99213 20610 99223 27447 J2310 J2312 J1885 96372 A6460 64483 63048 15777
-    99242 0999T 29881 29877 G0289 99214 G2211 01382 Q9993 J3304 A4550 11042
+    99242 0999T 29881 29877 G0289 99214 G2211 01382 Q9993 J3304 A4550 11042 01402 64447
 """
 CODES = frozenset(_CODES_NAMED.split())
 
