@@ -46,10 +46,13 @@ _ANATOMIC_RANGES = (
 )
 _ANESTHESIA = ("00100", "01999")
 # The dose in a HCPCS drug description: ", per 15 mg", ", up to 20 mg", ", 0.1 mg", ", 1 gram".
+# The dose is the description's last clause, after a comma: "0.5 mg/0.5 ml" names no unit dose.
 _DESCRIPTOR_DOSE = re.compile(
-    r"(?:per\s+|up\s+to\s+)?(?P<amount>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zµ]+)\s*\Z",
+    r"(?:\A|,)\s*(?:per\s+|up\s+to\s+)?"
+    r"(?P<amount>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>[a-zµ]+)\s*\Z",
     re.IGNORECASE,
 )
+_NOT_SPECIFIED_TAIL = re.compile(r",\s*not otherwise specified\s*\Z", re.IGNORECASE)
 _UNIT_NAMES = {
     "mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "microgram": "mcg",
     "micrograms": "mcg", "µg": "mcg", "g": "g", "gm": "g", "gram": "g", "grams": "g",
@@ -237,12 +240,13 @@ def drug_units(c: Facts) -> Finding | None:
 
 def descriptor_dose(description: str) -> tuple[Decimal, str] | None:
     """The dose one unit of a drug code stands for, from its HCPCS description's end."""
-    match = _DESCRIPTOR_DOSE.search(description.strip().rstrip("."))
+    plain = _NOT_SPECIFIED_TAIL.sub("", description.strip().rstrip("."))
+    match = _DESCRIPTOR_DOSE.search(plain)
     if match is None:
         return None
     unit = _UNIT_NAMES.get(match.group("unit").lower())
     try:
-        amount = Decimal(match.group("amount"))
+        amount = Decimal(match.group("amount").replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         return None
     if unit is None or amount <= 0:

@@ -144,6 +144,9 @@ def test_a_dose_in_another_measure_is_not_converted() -> None:
         dose={"amount": "60", "unit": "mg"},
     )
     (drug,) = findings(_facts(code))
+    assert (drug["units"], drug["per_unit"]) == (None, None)
+    other_measure = {**code, "descriptor": "Injection, example, per 50 ml"}
+    (drug,) = findings(_facts(other_measure))
     assert (drug["units"], drug["per_unit"]) == (None, "50 mL")
 
 
@@ -151,6 +154,14 @@ def test_descriptor_doses() -> None:
     assert descriptor_dose("Injection, ketorolac tromethamine, per 15 mg") == (Decimal(15), "mg")
     assert descriptor_dose("Injection, sincalide, 5 micrograms") == (Decimal(5), "mcg")
     assert descriptor_dose("Garment, belt, sleeve, each") is None
+    assert descriptor_dose("Cyanocobalamin, up to 1,000 mcg") == (Decimal(1000), "mcg")
+    # Only a last clause of its own is a unit dose: a strength per volume is not.
+    assert descriptor_dose("Injection, example, 0.5 mg/0.5 ml") is None
+    assert descriptor_dose("Injection, example, 20 mg in 2 ml") is None
+    assert descriptor_dose("Injection, alglucosidase alfa, 10 mg, not otherwise specified") == (
+        Decimal(10),
+        "mg",
+    )
 
 
 def test_statuses_medicare_does_not_pay_and_status_e_is_not_one() -> None:
