@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from consultant.codes.models import DataRelease, Descriptor
+from consultant.codes.models import DataRelease, Descriptor, MedicallyUnlikelyEdit
 from consultant.codes.sample_data import load_sample_data
 from consultant.consultations.drafting import (
     DraftReply,
@@ -280,3 +280,36 @@ def test_only_unknown_codes_and_a_long_question(facts_url: str) -> None:
     assert "> note line 58\n" in reply.text and "note line 59" not in reply.text
     assert "> [the rest of your question is not quoted here]" in reply.text
     assert _words_of_html(reply.html) == _words_of_text(reply.text)
+
+
+def test_the_release_in_force_on_the_date_of_service_answers(facts_url: str) -> None:
+    with unit_of_work(facts_url) as session:
+        newer = DataRelease(
+            kind="mue",
+            name="mue-2024-10",
+            effective_on=dt.date(2024, 10, 1),
+            source_name="x",
+            source_sha256="2" * 64,
+        )
+        session.add(newer)
+        session.flush()
+        session.add(
+            MedicallyUnlikelyEdit(
+                release_id=newer.id, code="63057", value=1, adjudication_indicator=2
+            )
+        )
+    question = "Is 63057 x 2 payable with 63056?"
+    with unit_of_work(facts_url) as session:
+        summer = draft_reply(session, question, subject="Q", service_date=dt.date(2024, 7, 15))
+        autumn = draft_reply(session, question, subject="Q", service_date=dt.date(2024, 10, 2))
+    assert "ncci-mue-practitioner-2024-07-01" in summer.facts["releases"]
+    assert "mue-2024-10" not in summer.facts["releases"]
+    assert "Date of service used: 2024-07-15." in summer.text
+    assert not any(f["kind"] == "units_over_mue" for f in summer.facts["findings"])
+    assert "mue-2024-10" in autumn.facts["releases"]
+    over = [f for f in autumn.facts["findings"] if f["kind"] == "units_over_mue"]
+    assert over == [
+        {"kind": "units_over_mue", "codes": ["63057"], "units": 2, "mue": 1,
+         "adjudication_indicator": 2}
+    ]  # fmt: skip
+    assert "2 units of 63057 are more than its MUE of 1 per day" in autumn.text
