@@ -10,7 +10,8 @@ import pytest
 
 from consultant.codes.facts import ReleaseRef
 from consultant.codes.successors import drug_stem
-from consultant.consultations.findings import bypass_modifiers, descriptor_dose, findings
+from consultant.consultations.drug_units import descriptor_dose
+from consultant.consultations.findings import bypass_modifiers, findings
 from consultant.consultations.question_words import asks_about_both_sides, modifiers_asked_about
 from consultant.consultations.release_periods import release_warnings
 
