@@ -36,7 +36,7 @@ from consultant.extraction.mentions import (
     Span,
 )
 from consultant.extraction.preceding import Preceding
-from consultant.extraction.shapes import CANDIDATE, code_system
+from consultant.extraction.shapes import CANDIDATE_FROM_SECOND_CHARACTER, code_system
 
 KnownCodes = Callable[[str], bool] | Container[str]
 
@@ -105,13 +105,13 @@ def _candidates(
     # Candidates and ICD-10 spans both come in text order: walk them together.
     spans = iter(taken_spans)
     taken = next(spans, None)
-    for match in CANDIDATE.finditer(text):
-        span = start, end = match.span()
+    for match in CANDIDATE_FROM_SECOND_CHARACTER.finditer(text):
+        span = start, end = match.start() - 1, match.end()
         while taken is not None and taken[1] <= start:
             taken = next(spans, None)
         if taken is not None and taken[0] < end:
             continue  # part of an ICD-10 code
-        written = match.group(0)
+        written = text[start:end]
         code = written.upper()
         system = code_system(code)
         if system is None:
