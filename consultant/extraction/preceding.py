@@ -111,8 +111,11 @@ _LABEL_TOKENS = (
 class Preceding:
     """The tokens before position ``start`` of ``text`` (words, numbers, punctuation, newlines)."""
 
+    # One is made for every code-shaped token: slots make it and its reads cheaper.
+    __slots__ = ("_last", "_window", "at_text_start", "lowered", "may_label")
+
     def __init__(self, text: str, start: int) -> None:
-        window = text[max(0, start - _WINDOW) : start]
+        window = text[start - _WINDOW : start] if start > _WINDOW else text[:start]
         self.at_text_start = start <= _WINDOW
         lowered = window.lower()
         marked = "(" in window and ("(r)" in lowered or "(tm)" in lowered)
