@@ -179,7 +179,7 @@ def _next_units(text: str, pos: int) -> tuple[int, int] | None:
 
 def read_attachments(text: str, end: int) -> Attachments:
     """Modifiers and units written right after a code that ends at ``end``."""
-    found = Attachments(end=end)
+    found = Attachments(end)
     # Most codes are followed by a plain word or punctuation: look before trying the patterns.
     if not _MAY_ATTACH.match(text, end):
         return found

@@ -265,27 +265,32 @@ def look_alike(
     if chained is not None:
         return chained
     if labels:
-        if before.zip_after_state(text[start:end], _LINE_END.match(after) is not None):
+        number = text[start:end]
+        if before.zip_after_state(number, _LINE_END.match(after) is not None):
             return LookAlike("zip code after a state", strong=True)
         if before.phone_extension():
             return LookAlike("phone extension", strong=True)
-        if before.identifier_label(text[start:end]):
+        if before.identifier_label(number):
             return LookAlike(LABELLED, strong=True)
     next_word = _NEXT_WORD.match(after)
-    word = next_word.group(1) if next_word is not None else ""
-    # Only a clause mark or one of a few words can start what the writer says the number is.
+    if next_word is not None:
+        written_word = next_word.group(1)
+        word = written_word.lower()
+        # Only a clause mark or one of a few words can start what the writer says the
+        # number is; only a capitalised word, a number or a direction a street name.
+        says, street_start = word in _SAYS_WORDS, written_word[0].isupper()
+    else:
+        written_word = word = ""
+        mark = after.lstrip(" \t")[:1]
+        says, street_start = mark in _SAYS_MARKS, mark.isdigit()
     # Matched in the whole text, not the window: "$" must be the text's end, not the window's.
-    says = word.lower() in _SAYS_WORDS if word else after.lstrip(" \t")[:1] in _SAYS_MARKS
     if says and (_SAID_TO_BE_AN_IDENTIFIER.match(text, end) or _ZIP_WORD_AFTER.match(text, end)):
         return LookAlike("the writer says it is an identifier", strong=True)
-    # Only a capitalised word, a number or a direction can start a street name.
-    street_start = word[:1].isupper() or (not word and after.lstrip(" \t")[:1].isdigit())
     if street_start and _STREET_AFTER.match(after):
         return LookAlike("street number", strong=True)
     # A zip code ends its line or clause: a word right after rules one out (but "USA").
-    if (not word or word[0] == "U") and streets.after_street(start):
+    if (not written_word or written_word[0] == "U") and streets.after_street(start):
         return LookAlike("zip code in an address", strong=True)
-    word = word.lower()
     # "units of" and "per year" are checked only after the word that must start them.
     if word in _STRONG_MEASURES or (word[:1] == "u" and _UNITS_OF.match(after)):
         return LookAlike("a measurement", strong=True)
