@@ -107,7 +107,8 @@ def _candidates(
     spans = iter(taken_spans)
     taken = next(spans, None)
     for match in CANDIDATE_FROM_SECOND_CHARACTER.finditer(text):
-        span = start, end = match.start() - 1, match.end()
+        second, end = match.span()
+        span = start, end = second - 1, end
         while taken is not None and taken[1] <= start:
             taken = next(spans, None)
         if taken is not None and taken[0] < end:
@@ -162,34 +163,38 @@ def _candidates(
     return found
 
 
-def _link_ranges(text: str, candidates: list[Candidate]) -> None:
-    for index, (candidate, following) in enumerate(itertools.pairwise(candidates)):
-        attachments = candidate.attachments
-        if attachments.modifiers or attachments.units is not None:
-            continue
-        if following.short_end:
-            candidate.range_end = index + 1
-            continue
-        start, end = candidate.span
-        # Most neighbours stand further apart than a range connector: a look at the gap
-        # spares reading one there (a call for each pair cost 3% of the extraction).
-        if text[end : following.span[0]].strip(" \t").lower() not in RANGE_CONNECTORS:
-            continue
-        other = range_end_after(text, start, end, candidate.code)
-        # Only a connector stands between a range's ends: the end is the next candidate.
-        if other is not None and following.span[0] == other[1]:
-            candidate.range_end = index + 1
+def _closes_range(text: str, candidate: Candidate, following: Candidate) -> bool:
+    """Whether ``following`` is the other end of a range written from ``candidate``."""
+    if following.short_end:
+        return True
+    start, end = candidate.span
+    # Most neighbours stand further apart than a range connector: a look at the gap
+    # spares reading one there (a call for each pair cost 3% of the extraction).
+    if text[end : following.span[0]].strip(" \t").lower() not in RANGE_CONNECTORS:
+        return False
+    other = range_end_after(text, start, end, candidate.code)
+    # Only a connector stands between a range's ends: the end is the next candidate.
+    return other is not None and following.span[0] == other[1]
 
 
-def _lists(text: str, candidates: list[Candidate]) -> list[list[int]]:
-    """Runs of candidates joined only by list punctuation, conjunctions or a range connector."""
+def _ranges_and_lists(text: str, candidates: list[Candidate]) -> list[list[int]]:
+    """Link each range's start to its end (``range_end``), and return the runs of candidates
+    joined only by list punctuation, conjunctions or a range connector.
+
+    One walk over the neighbours does both: a range joins its ends into a list.
+    """
     groups: list[list[int]] = [[0]] if candidates else []
     for index, (previous, candidate) in enumerate(itertools.pairwise(candidates), start=1):
-        gap_start = previous.attachments.end
+        attachments = previous.attachments
+        bare = not attachments.modifiers and attachments.units is None
+        if bare and _closes_range(text, previous, candidate):
+            previous.range_end = index
+            groups[-1].append(index)
+            continue
+        gap_start = attachments.end
         gap_end = candidate.span[0]
-        joined = previous.range_end == index or (
-            gap_end - gap_start <= _MAX_LIST_GAP
-            and _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
+        joined = gap_end - gap_start <= _MAX_LIST_GAP and (
+            _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
         )
         if joined:
             groups[-1].append(index)
@@ -281,10 +286,12 @@ def _merge(text: str, candidates: list[Candidate], extraction: Extraction) -> No
         # Repeats that disagree ("88305 x3 ... should it be 88305 x2?") leave the count open.
         # A count written after the code is the claim line's ("63082 x 2"); one written
         # before it is prose ("the payer paid one unit of 63082") and counts only alone.
-        units = mention.units_written or counted_before.get(mention.code, [])
+        counts_before = counted_before.get(mention.code) if counted_before else None
+        units = mention.units_written or counts_before
         if units and units.count(units[0]) == len(units):
             mention.units = units[0]
-        mention.units_written.extend(counted_before.get(mention.code, []))
+        if counts_before:
+            mention.units_written.extend(counts_before)
 
 
 def extract(
@@ -311,8 +318,7 @@ def extract(
     extraction.icd10 = find_icd10(text, is_known)
     icd_spans = [mention.span for mention in extraction.icd10]
     candidates = _candidates(text, icd_spans, is_known, extraction.set_aside)
-    _link_ranges(text, candidates)
-    _decide(text, candidates, _lists(text, candidates))
+    _decide(text, candidates, _ranges_and_lists(text, candidates))
     _merge(text, candidates, extraction)
     # Doses are read for the drug codes that take them: most questions name none, and the
     # scan cost 6% of the extraction.
