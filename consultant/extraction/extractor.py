@@ -26,7 +26,7 @@ from consultant.extraction.attachments import (
 )
 from consultant.extraction.candidates import Candidate, signature_start
 from consultant.extraction.dates import read_date_of_service
-from consultant.extraction.doses import find_doses, give_doses_to_drug_codes, is_drug_code
+from consultant.extraction.doses import find_doses, give_doses_to_drug_codes, names_a_drug_code
 from consultant.extraction.icd10 import find_icd10
 from consultant.extraction.lookalikes import LABELLED, LookAlike, StreetLines, look_alike
 from consultant.extraction.mentions import (
@@ -322,7 +322,7 @@ def extract(
     _merge(text, candidates, extraction)
     # Doses are read for the drug codes that take them: most questions name none, and the
     # scan cost 6% of the extraction.
-    if any(is_drug_code(mention.code) for mention in extraction.codes):
+    if names_a_drug_code(extraction.codes):
         extraction.doses = find_doses(text)
         give_doses_to_drug_codes(text, extraction.codes, extraction.doses)
     extraction.date_of_service = read_date_of_service(text, reference_date)

@@ -213,11 +213,14 @@ class StreetLines:
             ends = [m.end() for m in _STREET_IN_LINE.finditer(text, max(0, start - 160), start)]
         else:
             ends = self._street_ends(line_start, len(text) if line_end < 0 else line_end)
-        # Street ends from 60 characters before the number up to it, nearest last.
-        for end in ends[bisect.bisect_left(ends, start - 60) : bisect.bisect_right(ends, start)]:
-            tail = text[end:start]
-            if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
-                return True
+        # Street ends from 60 characters before the number up to it, nearest last (most lines
+        # that hold a number hold no street).
+        if ends:
+            first, last = bisect.bisect_left(ends, start - 60), bisect.bisect_right(ends, start)
+            for end in ends[first:last]:
+                tail = text[end:start]
+                if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
+                    return True
         if self._numbered_address(line_start, start) and _LINE_END.match(text, start + 5):
             return True  # "3001 N Broadway, Fresno 93701": no suffix, but an address line
         if line_start and self._city_line(line_start, start):
