@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Callable, Container
 
+from consultant.extraction.addresses import StreetLines
 from consultant.extraction.attachments import (
     COUNT_LAST_CHARACTERS,
     COUNT_LAST_PAIRS,
@@ -28,7 +29,7 @@ from consultant.extraction.candidates import Candidate, signature_start
 from consultant.extraction.dates import read_date_of_service
 from consultant.extraction.doses import find_doses, give_doses_to_drug_codes, names_a_drug_code
 from consultant.extraction.icd10 import find_icd10
-from consultant.extraction.lookalikes import LABELLED, LookAlike, StreetLines, look_alike
+from consultant.extraction.lookalikes import LABELLED, LookAlike, look_alike
 from consultant.extraction.mentions import (
     CodeMention,
     CodeRange,
