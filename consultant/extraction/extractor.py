@@ -11,16 +11,12 @@ any of that evidence.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import re
 from collections.abc import Callable, Container
 
 from consultant.extraction.addresses import StreetLines
 from consultant.extraction.attachments import (
     COUNT_LAST_CHARACTERS,
     COUNT_LAST_PAIRS,
-    RANGE_CONNECTORS,
-    range_end_after,
     read_attachments,
     short_range_end,
     units_before,
@@ -29,7 +25,7 @@ from consultant.extraction.candidates import Candidate, signature_start
 from consultant.extraction.dates import read_date_of_service
 from consultant.extraction.doses import find_doses, give_doses_to_drug_codes, names_a_drug_code
 from consultant.extraction.icd10 import find_icd10
-from consultant.extraction.lookalikes import LABELLED, LookAlike, look_alike
+from consultant.extraction.lookalikes import LookAlike, look_alike
 from consultant.extraction.mentions import (
     CodeMention,
     CodeRange,
@@ -37,24 +33,12 @@ from consultant.extraction.mentions import (
     SetAside,
     Span,
 )
+from consultant.extraction.neighbours import decide, ranges_and_lists
 from consultant.extraction.preceding import Preceding
 from consultant.extraction.shapes import CANDIDATE_FROM_SECOND_CHARACTER, code_system
 
 KnownCodes = Callable[[str], bool] | Container[str]
 
-# What may stand between two codes of one list: "99213, 99214 and 99215", "99213/99214",
-# "(63030)", a new numbered or bulleted line, a table's next row.
-# Possessive runs: the blanks after a connector and the brackets after them overlap, and
-# must not be split every way before a gap is refused.
-_LIST_GAP = re.compile(
-    r"[ \t()\[\]|]*+(?:(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*+(?:and|or))[ \t]*+)?"
-    r"[ \t()\[\]]*+"
-    r"|[ \t|]*+\n[ \t|]*+(?:(?:\d{1,2}[.)]|[-*•])[ \t]*+)?",
-    re.IGNORECASE | re.ASCII,
-)
-# A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".
-_ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORECASE)
-_MAX_LIST_GAP = 24
 _SHAPE_ONLY = ("code shape",)
 _PLAIN_SPACES = frozenset("\r\xa0\u2007\u2009\u202f")
 _AS_SPACE = {ord(character): " " for character in _PLAIN_SPACES}
@@ -164,87 +148,6 @@ def _candidates(
     return found
 
 
-def _closes_range(text: str, candidate: Candidate, following: Candidate) -> bool:
-    """Whether ``following`` is the other end of a range written from ``candidate``."""
-    if following.short_end:
-        return True
-    start, end = candidate.span
-    # Most neighbours stand further apart than a range connector: a look at the gap
-    # spares reading one there (a call for each pair cost 3% of the extraction).
-    if text[end : following.span[0]].strip(" \t").lower() not in RANGE_CONNECTORS:
-        return False
-    other = range_end_after(text, start, end, candidate.code)
-    # Only a connector stands between a range's ends: the end is the next candidate.
-    return other is not None and following.span[0] == other[1]
-
-
-def _ranges_and_lists(text: str, candidates: list[Candidate]) -> list[list[int]]:
-    """Link each range's start to its end (``range_end``), and return the runs of candidates
-    joined only by list punctuation, conjunctions or a range connector.
-
-    One walk over the neighbours does both: a range joins its ends into a list.
-    """
-    groups: list[list[int]] = [[0]] if candidates else []
-    for index, (previous, candidate) in enumerate(itertools.pairwise(candidates), start=1):
-        attachments = previous.attachments
-        bare = not attachments.modifiers and attachments.units is None
-        if bare and _closes_range(text, previous, candidate):
-            previous.range_end = index
-            groups[-1].append(index)
-            continue
-        gap_start = attachments.end
-        gap_end = candidate.span[0]
-        joined = gap_end - gap_start <= _MAX_LIST_GAP and (
-            _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
-        )
-        if joined:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-    return groups
-
-
-def _decide(text: str, candidates: list[Candidate], groups: list[list[int]]) -> None:
-    for candidate in candidates:
-        against = candidate.against
-        candidate.taken = against is None or (not against.strong and candidate.has_evidence)
-    for previous, candidate in itertools.pairwise(candidates):
-        # "claims 12345, 12346 and 12347": the label covers the whole enumeration.
-        label = previous.against
-        if label is None or label.reason != LABELLED or candidate.has_evidence:
-            continue
-        gap = (previous.attachments.end, candidate.span[0])
-        if _ENUMERATION_GAP.fullmatch(text, *gap):
-            candidate.taken = False
-            candidate.against = label
-    for group in groups:
-        if len(group) < 2:
-            continue  # most codes stand alone: no list to read
-        members = [candidates[i] for i in group]
-        if any(m.against is not None and m.against.reason == LABELLED for m in members):
-            continue
-        if len(members) < 2 or not any(m.taken for m in members):
-            continue
-        for member in members:
-            # With code knowledge, an unknown number with a weak reason against it stays out.
-            rescuable = member.known is not False
-            weak = member.against is not None and not member.against.strong
-            if not member.taken and weak and rescuable:
-                member.taken = True
-            if member.taken:
-                member.reasons.append("list with codes")
-    for candidate in candidates:
-        if candidate.range_end is None:
-            continue
-        end = candidates[candidate.range_end]
-        if not candidate.taken or not end.taken:
-            # "ticket 10542 - 58558": no range; each end stands on its own.
-            candidate.range_end = None
-            if end.short_end:  # "ticket 10542-48": the "48" was never a code by itself
-                end.taken = False
-                end.against = candidate.against
-
-
 def _merge(text: str, candidates: list[Candidate], extraction: Extraction) -> None:
     mentions: dict[str, CodeMention] = {}
     counted_before: dict[str, list[int]] = {}
@@ -319,7 +222,7 @@ def extract(
     extraction.icd10 = find_icd10(text, is_known)
     icd_spans = [mention.span for mention in extraction.icd10]
     candidates = _candidates(text, icd_spans, is_known, extraction.set_aside)
-    _decide(text, candidates, _ranges_and_lists(text, candidates))
+    decide(text, candidates, ranges_and_lists(text, candidates))
     _merge(text, candidates, extraction)
     # Doses are read for the drug codes that take them: most questions name none, and the
     # scan cost 6% of the extraction.
