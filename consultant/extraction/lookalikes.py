@@ -86,6 +86,8 @@ _SAID_TO_BE_AN_IDENTIFIER = re.compile(
 _ZIP_WORD_AFTER = re.compile(r"[ \t]+(?:zip|zipcode|postal)\b", re.IGNORECASE)
 _SAYS_WORDS = frozenset(("that", "it", "is", "was", "zip", "zipcode", "postal"))
 _SAYS_MARKS = frozenset(",;:-\u2013\u2014(=")
+#: Every word after the number that one of the rules below reads.
+_WORDS_READ_AFTER = _SAYS_WORDS | _STRONG_MEASURES | _TIME_AND_UNITS | _COUNTED | _RATE_WORDS
 
 
 def _chained(text: str, start: int, end: int) -> LookAlike | None:
@@ -141,6 +143,10 @@ def look_alike(
         # Only a clause mark or one of a few words can start what the writer says the
         # number is; only a capitalised word, a number or a direction a street name.
         says, street_start = word in _SAYS_WORDS, written_word[0].isupper()
+        # Most codes are followed by a lower-case word that no rule below reads ("63030
+        # with"): then none applies. ("u" starts "units of", matched in any case.)
+        if not (labels or street_start or word[0] == "u" or word in _WORDS_READ_AFTER):
+            return None
     else:
         written_word = word = ""
         mark = after.lstrip(" \t")[:1]
