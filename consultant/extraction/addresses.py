@@ -149,7 +149,7 @@ class StreetLines:
                 tail = text[end:start]
                 if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
                     return True
-        if self._numbered_address(line_start, start) and LINE_END.match(text, start + 5):
+        if LINE_END.match(text, start + 5) and self._numbered_address(line_start, start):
             return True  # "3001 N Broadway, Fresno 93701": no suffix, but an address line
         if line_start and self._city_line(line_start, start):
             # "Springfield 62704" on the line after "940 Birch Lane".
