@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from consultant.extraction.shapes import (
     CANDIDATE,
     DASH_CLASS,
+    DASHES,
     SPACED_WORDLIKE_MODIFIERS,
     WORDLIKE_MODIFIERS,
     code_system,
@@ -84,6 +85,8 @@ _MAY_ATTACH = re.compile(
 )
 _CAPITAL_WORD = re.compile(r"[ \t]+[A-Z]{2,}\b")
 _RANGE_CONNECTOR = re.compile(r"[ \t]*(?:" + DASH_CLASS + r"|through|thru|to)[ \t]*", re.IGNORECASE)
+#: What stands between the ends of a range, blanks aside (the words of _RANGE_CONNECTOR).
+RANGE_CONNECTORS = frozenset(DASHES) | frozenset(("through", "thru", "to"))
 _FROM_BEFORE = re.compile(r"\bfrom[ \t]+$", re.IGNORECASE)
 # "99202-05": a range written with only the last two digits of its end.
 _SHORT_RANGE_END = re.compile(r"[ \t]*" + DASH_CLASS + r"[ \t]*(\d{2})(?![\w.,:/]?\d)(?!\w)")
@@ -176,7 +179,7 @@ def _next_units(text: str, pos: int) -> tuple[int, int] | None:
 
 def read_attachments(text: str, end: int) -> Attachments:
     """Modifiers and units written right after a code that ends at ``end``."""
-    found = Attachments(end=end)
+    found = Attachments(end)
     # Most codes are followed by a plain word or punctuation: look before trying the patterns.
     if not _MAY_ATTACH.match(text, end):
         return found

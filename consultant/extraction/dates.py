@@ -14,7 +14,6 @@ the question, callers use the date the message arrived
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterator
 from typing import NamedTuple
@@ -24,25 +23,44 @@ _WEEKDAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
 # US order (month first) or ISO: "02/18/2025", "2/18/25", "2025-02-18". Found from the
 # separators ("/18/2"), since most digits in a question start no date, then read whole
 # from at most four digits back.
-_DATE_SEPARATORS = re.compile(r"[/-]\d{1,2}[/-]\d")
 _NUMERIC_DATE = re.compile(
     r"(?:(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>\d{4}|\d{2})"
     r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))(?![\w/-]|\.\d)"
 )
 # "Feb 18, 2025", "February 18th": a capitalised month name (a lower-case "may" is a verb).
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug",
+    "Sept", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
 _NAMED_DATE = re.compile(
-    r"(?P<name>January|February|March|April|May|June|July|August|September|October"
-    r"|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?[ \t]+"
+    r"(?P<name>" + "|".join(_MONTH_NAMES) + r")\b\.?[ \t]+"
     r"(?P<nd>\d{1,2})(?:st|nd|rd|th)?\b(?:,?[ \t]+(?P<ny>\d{4})\b)?"
+)
+# Where a date may start, in one pass: the separators of a numeric date, or a capitalised
+# month name. The class comes first, so the engine skips from one such character to the
+# next (an alternation of the two patterns tries every position); a month name is then
+# read whole by _NAMED_DATE (so first letters and endings may pair loosely here). Searching
+# the text once for each kind cost half as much again, and most questions name no date.
+_DATE_START = re.compile(
+    "[-/" + "".join(sorted({name[0] for name in _MONTH_NAMES})) + r"]"
+    r"(?:(?<=[/-])\d{1,2}[/-]\d|(?<=[A-Z])(?:"
+    + "|".join(sorted({name[1:] for name in _MONTH_NAMES}))
+    + r")\b)"
 )
 _NOT_BEFORE_A_DATE = frozenset("0123456789/.-_") | frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
+# The first letter is a class of its own (a case-insensitive one cannot lead the search) and
+# the word start is checked looking back: the engine skips to the t, y, l and o of the
+# text, where a pattern starting with \b tried every position (four times as long as the
+# numeric and named dates together). Each group holds its words but the first letter.
 _RELATIVE = re.compile(
-    r"\b(?:(?P<today>today|this[ \t]+(?:morning|afternoon|evening)|tonight)"
-    r"|(?P<yesterday>yesterday)"
-    r"|(?:last|this[ \t]+past|on)[ \t]+(?P<weekday>mon|tues|wednes|thurs|fri|satur|sun)day)\b",
-    re.IGNORECASE,
+    r"[TtYyLlOo](?<!\w.)(?i:"
+    r"(?P<today>(?<=t)(?:oday|his[ \t]+(?:morning|afternoon|evening)|onight))"
+    r"|(?P<yesterday>(?<=y)esterday)"
+    r"|(?:(?<=l)ast|(?<=t)his[ \t]+past|(?<=o)n)[ \t]+"
+    r"(?P<weekday>mon|tues|wednes|thurs|fri|satur|sun)day)\b"
 )
 _WINDOW = 40
 # What stands right before a date to make it the date of service.
@@ -74,25 +92,25 @@ class DateOfService(NamedTuple):
     source: str
 
 
-def _numeric_dates(text: str) -> Iterator[re.Match[str]]:
-    searched_to = 0
-    for separators in _DATE_SEPARATORS.finditer(text):
-        first_separator = separators.start()
-        for start in range(max(searched_to, first_separator - 4), first_separator):
+def _written_dates(text: str) -> Iterator[re.Match[str]]:
+    """The numeric and named dates written in ``text``, in text order."""
+    searched_to = 0  # where the last numeric date ended: none starts before it
+    for date_start in _DATE_START.finditer(text):
+        at = date_start.start()
+        if text[at] not in "/-":
+            if not at or not text[at - 1].isalpha():
+                named = _NAMED_DATE.match(text, at)
+                if named is not None:
+                    yield named
+            continue
+        for start in range(max(searched_to, at - 4), at):
             if start and text[start - 1] in _NOT_BEFORE_A_DATE:
                 continue
-            match = _NUMERIC_DATE.match(text, start)
-            if match is not None:
-                searched_to = match.end()
-                yield match
+            numeric = _NUMERIC_DATE.match(text, start)
+            if numeric is not None:
+                searched_to = numeric.end()
+                yield numeric
                 break
-
-
-def _named_dates(text: str) -> Iterator[re.Match[str]]:
-    for match in _NAMED_DATE.finditer(text):
-        start = match.start()
-        if not start or not text[start - 1].isalpha():
-            yield match
 
 
 def _written_date(match: re.Match[str], reference: dt.date | None) -> dt.date | None:
@@ -149,7 +167,7 @@ def read_date_of_service(text: str, reference: dt.date | None = None) -> dt.date
     A labelled date ("DOS ...") wins over the others; among equals, the first.
     """
     found: list[tuple[bool, int, dt.date]] = []
-    for match in itertools.chain(_numeric_dates(text), _named_dates(text)):
+    for match in _written_dates(text):
         kind = _context(text, match.start())
         written = _written_date(match, reference) if kind else None
         if written is not None:

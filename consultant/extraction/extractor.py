@@ -11,23 +11,21 @@ any of that evidence.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import re
 from collections.abc import Callable, Container
 
+from consultant.extraction.addresses import StreetLines
 from consultant.extraction.attachments import (
     COUNT_LAST_CHARACTERS,
     COUNT_LAST_PAIRS,
-    range_end_after,
     read_attachments,
     short_range_end,
     units_before,
 )
 from consultant.extraction.candidates import Candidate, signature_start
 from consultant.extraction.dates import read_date_of_service
-from consultant.extraction.doses import find_doses, give_doses_to_drug_codes, is_drug_code
+from consultant.extraction.doses import find_doses, give_doses_to_drug_codes, names_a_drug_code
 from consultant.extraction.icd10 import find_icd10
-from consultant.extraction.lookalikes import LABELLED, LookAlike, StreetLines, look_alike
+from consultant.extraction.lookalikes import LookAlike, look_alike
 from consultant.extraction.mentions import (
     CodeMention,
     CodeRange,
@@ -35,24 +33,12 @@ from consultant.extraction.mentions import (
     SetAside,
     Span,
 )
+from consultant.extraction.neighbours import decide, ranges_and_lists
 from consultant.extraction.preceding import Preceding
-from consultant.extraction.shapes import CANDIDATE, code_system
+from consultant.extraction.shapes import CANDIDATE_FROM_SECOND_CHARACTER, code_system
 
 KnownCodes = Callable[[str], bool] | Container[str]
 
-# What may stand between two codes of one list: "99213, 99214 and 99215", "99213/99214",
-# "(63030)", a new numbered or bulleted line, a table's next row.
-# Possessive runs: the blanks after a connector and the brackets after them overlap, and
-# must not be split every way before a gap is refused.
-_LIST_GAP = re.compile(
-    r"[ \t()\[\]|]*+(?:(?:[,;/&+]|and|or|vs\.?|versus|plus|with|then|,[ \t]*+(?:and|or))[ \t]*+)?"
-    r"[ \t()\[\]]*+"
-    r"|[ \t|]*+\n[ \t|]*+(?:(?:\d{1,2}[.)]|[-*•])[ \t]*+)?",
-    re.IGNORECASE | re.ASCII,
-)
-# A gap that continues an enumeration of one kind of thing: "claims 12345, 12346 and 12347".
-_ENUMERATION_GAP = re.compile(r"[ \t]*(?:,|/|&|and|,[ \t]*and)[ \t]*", re.IGNORECASE)
-_MAX_LIST_GAP = 24
 _SHAPE_ONLY = ("code shape",)
 _PLAIN_SPACES = frozenset("\r\xa0\u2007\u2009\u202f")
 _AS_SPACE = {ord(character): " " for character in _PLAIN_SPACES}
@@ -105,13 +91,14 @@ def _candidates(
     # Candidates and ICD-10 spans both come in text order: walk them together.
     spans = iter(taken_spans)
     taken = next(spans, None)
-    for match in CANDIDATE.finditer(text):
-        span = start, end = match.span()
+    for match in CANDIDATE_FROM_SECOND_CHARACTER.finditer(text):
+        second, end = match.span()
+        span = start, end = second - 1, end
         while taken is not None and taken[1] <= start:
             taken = next(spans, None)
         if taken is not None and taken[0] < end:
             continue  # part of an ICD-10 code
-        written = match.group(0)
+        written = text[start:end]
         code = written.upper()
         system = code_system(code)
         if system is None:
@@ -161,78 +148,6 @@ def _candidates(
     return found
 
 
-def _link_ranges(text: str, candidates: list[Candidate]) -> None:
-    for index, (candidate, following) in enumerate(itertools.pairwise(candidates)):
-        attachments = candidate.attachments
-        if attachments.modifiers or attachments.units is not None:
-            continue
-        if following.short_end:
-            candidate.range_end = index + 1
-            continue
-        other = range_end_after(text, *candidate.span, candidate.code)
-        # Only a connector stands between a range's ends: the end is the next candidate.
-        if other is not None and following.span[0] == other[1]:
-            candidate.range_end = index + 1
-
-
-def _lists(text: str, candidates: list[Candidate]) -> list[list[int]]:
-    """Runs of candidates joined only by list punctuation, conjunctions or a range connector."""
-    groups: list[list[int]] = [[0]] if candidates else []
-    for index, (previous, candidate) in enumerate(itertools.pairwise(candidates), start=1):
-        gap_start = previous.attachments.end
-        gap_end = candidate.span[0]
-        joined = previous.range_end == index or (
-            gap_end - gap_start <= _MAX_LIST_GAP
-            and _LIST_GAP.fullmatch(text, gap_start, gap_end) is not None
-        )
-        if joined:
-            groups[-1].append(index)
-        else:
-            groups.append([index])
-    return groups
-
-
-def _decide(text: str, candidates: list[Candidate], groups: list[list[int]]) -> None:
-    for candidate in candidates:
-        against = candidate.against
-        candidate.taken = against is None or (not against.strong and candidate.has_evidence)
-    for previous, candidate in itertools.pairwise(candidates):
-        # "claims 12345, 12346 and 12347": the label covers the whole enumeration.
-        label = previous.against
-        if label is None or label.reason != LABELLED or candidate.has_evidence:
-            continue
-        gap = (previous.attachments.end, candidate.span[0])
-        if _ENUMERATION_GAP.fullmatch(text, *gap):
-            candidate.taken = False
-            candidate.against = label
-    for group in groups:
-        if len(group) < 2:
-            continue  # most codes stand alone: no list to read
-        members = [candidates[i] for i in group]
-        if any(m.against is not None and m.against.reason == LABELLED for m in members):
-            continue
-        if len(members) < 2 or not any(m.taken for m in members):
-            continue
-        for member in members:
-            # With code knowledge, an unknown number with a weak reason against it stays out.
-            rescuable = member.known is not False
-            weak = member.against is not None and not member.against.strong
-            if not member.taken and weak and rescuable:
-                member.taken = True
-            if member.taken:
-                member.reasons.append("list with codes")
-    for candidate in candidates:
-        if candidate.range_end is None:
-            continue
-        end = candidates[candidate.range_end]
-        if not candidate.taken or not end.taken:
-            # "ticket 10542 - 58558": no range; each end stands on its own.
-            candidate.range_end = None
-            if end.short_end:  # "ticket 10542-48": the "48" was never a code by itself
-                end.taken = False
-                end.against = candidate.against
-
-
 def _merge(text: str, candidates: list[Candidate], extraction: Extraction) -> None:
     mentions: dict[str, CodeMention] = {}
     counted_before: dict[str, list[int]] = {}
@@ -275,10 +190,12 @@ def _merge(text: str, candidates: list[Candidate], extraction: Extraction) -> No
         # Repeats that disagree ("88305 x3 ... should it be 88305 x2?") leave the count open.
         # A count written after the code is the claim line's ("63082 x 2"); one written
         # before it is prose ("the payer paid one unit of 63082") and counts only alone.
-        units = mention.units_written or counted_before.get(mention.code, [])
+        counts_before = counted_before.get(mention.code) if counted_before else None
+        units = mention.units_written or counts_before
         if units and units.count(units[0]) == len(units):
             mention.units = units[0]
-        mention.units_written.extend(counted_before.get(mention.code, []))
+        if counts_before:
+            mention.units_written.extend(counts_before)
 
 
 def extract(
@@ -305,12 +222,11 @@ def extract(
     extraction.icd10 = find_icd10(text, is_known)
     icd_spans = [mention.span for mention in extraction.icd10]
     candidates = _candidates(text, icd_spans, is_known, extraction.set_aside)
-    _link_ranges(text, candidates)
-    _decide(text, candidates, _lists(text, candidates))
+    decide(text, candidates, ranges_and_lists(text, candidates))
     _merge(text, candidates, extraction)
     # Doses are read for the drug codes that take them: most questions name none, and the
     # scan cost 6% of the extraction.
-    if any(is_drug_code(mention.code) for mention in extraction.codes):
+    if names_a_drug_code(extraction.codes):
         extraction.doses = find_doses(text)
         give_doses_to_drug_codes(text, extraction.codes, extraction.doses)
     extraction.date_of_service = read_date_of_service(text, reference_date)

@@ -89,7 +89,7 @@ def find_icd10(text: str, is_code: Callable[[str], bool] | None = None) -> list[
                 break
             walked.add((pos, dotted_seen))
             token = _ANY_ICD.match(text, pos)
-            if token is None or not any(c.isdigit() for c in token.group(0)[1:]):
+            if token is None:  # (its second character is a digit: no need to look for one)
                 break
             written = token.group(0)
             if _HCPCS_SHAPE.fullmatch(written) and (

@@ -10,15 +10,14 @@ label, a known code, a list of codes it belongs to).
 
 from __future__ import annotations
 
-import bisect
 import re
 from typing import NamedTuple
 
+from consultant.extraction.addresses import LINE_END, STREET_AFTER, StreetLines
 from consultant.extraction.preceding import Preceding
 from consultant.extraction.shapes import CANDIDATE, DASH_CLASS, DASHES
 
 _AFTER = 48
-_LONG_LINE = 2000
 LABELLED = "identifier after a label"
 
 
@@ -29,51 +28,6 @@ class LookAlike(NamedTuple):
     strong: bool
 
 
-# --- addresses -----------------------------------------------------------------------------
-
-_STREET_SUFFIX = (
-    r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Way|Ct|Court|Pl|Place|"
-    r"Pkwy|Parkway|Hwy|Highway|Fwy|Freeway|Expy|Expressway|Ter|Terrace|Trl|Trail|Cir|Circle|"
-    r"Sq|Square|Plaza|Pike|Loop|Row|Turnpike|Tpke|Broadway|ST|STREET|AVE|RD|BLVD|DR|LN|HWY|PKWY)\b"
-)
-# The address patterns run once per code-shaped number, often on the same line: their runs
-# of letters, digits and blanks are possessive (``*+``, ``++``), so none is tried more than
-# one way (a line of 160 capitals before a code once took 25 s; it takes microseconds).
-# A street name word: capitalised or an ordinal ("5th"), never another code-shaped number.
-_NAME_WORD = r"(?:(?!\d{5}\b)[A-Z0-9][A-Za-z0-9.'\-]*+|[NSEW]\.?)"
-# What follows a street suffix in an address: a comma, the line end, a suite, a direction.
-# "We are at 20610 Lakeview Blvd. Billed 29826": a sentence may end right after the suffix.
-_AFTER_SUFFIX = (
-    r"\.?(?=[ \t]*+(?:[,#\n.;:!?)]|$|Suite\b|Ste\b|Apt\b|Unit\b|Bldg\b|Fl\b|Floor\b|[NSEW]\b))"
-)
-_STREET_AFTER = re.compile(
-    r"[ \t]++(?:" + _NAME_WORD + r"[ \t]++){1,3}" + _STREET_SUFFIX + _AFTER_SUFFIX
-)
-_STREET_IN_LINE = re.compile(
-    r"\b\d{1,6}+[ \t]++(?:"
-    + _NAME_WORD
-    + r"[ \t]++){1,3}"
-    + _STREET_SUFFIX
-    + _AFTER_SUFFIX
-    + r"|\b[Pp]\.?[ \t]*+[Oo]\.?[ \t]*+[Bb][Oo][Xx][ \t]++\d++",
-    re.ASCII,
-)
-_ADDRESS_TAIL = re.compile(r"[\w .,#'\-]{0,60}$")
-# A line before a number that is only one to three capitalised words and maybe a comma:
-# "Springfield" on the line after "940 Birch Lane". Runs of letters, each starting with a
-# capital; the line up to the number is a prefix of the longest match (see StreetLines).
-_CITY_START = re.compile(r"[ \t]*+[A-Z]")
-_CITY_REST = re.compile(r"[A-Za-z.'\-]*+(?:[ \t]++[A-Z][A-Za-z.'\-]*+){0,2}[ \t]*+,?[ \t]*+")
-# A line that is only a house number, one to five capitalised words, a comma, and one to
-# three more: "3001 N Broadway, Fresno 93701". Read the same way: the part up to the first
-# capital after the comma, then the longest run of words the number may stand after.
-_NUMBERED_START = re.compile(
-    r"[ \t]*+\d{1,6}+[ \t]++[A-Z][\w.'\-]*+(?:[ \t]++[A-Z][\w.'\-]*+){0,4}[ \t]*+,[ \t]*+[A-Z]"
-)
-_NUMBERED_REST = re.compile(r"[\w.'\-]*+(?:[ \t]++[A-Z][\w.'\-]*+){0,2}[ \t]*+")
-_ADDRESS_END = re.compile(r"[ \t]*(?:[\n,.;:)?!|]|$|USA\b|U\.S\.)")
-_SENTENCE_BREAK = re.compile(r"[.!?][ \t]+[A-Z][a-z]")
-_LINE_END = re.compile(r"[ \t]*(?:$|\n|,|" + DASH_CLASS + r"\d{4})")
 _GLUE = frozenset(DASHES + "/")
 _CODE_PREFIXES = frozenset(("cpt", "hcpcs", "hcpc", "code", "em", "pla"))
 _CHAINED_NUMBER_AFTER = re.compile(r"(?:" + DASH_CLASS + r"|/)([A-Za-z0-9]+)", re.ASCII)
@@ -132,94 +86,8 @@ _SAID_TO_BE_AN_IDENTIFIER = re.compile(
 _ZIP_WORD_AFTER = re.compile(r"[ \t]+(?:zip|zipcode|postal)\b", re.IGNORECASE)
 _SAYS_WORDS = frozenset(("that", "it", "is", "was", "zip", "zipcode", "postal"))
 _SAYS_MARKS = frozenset(",;:-\u2013\u2014(=")
-
-
-class StreetLines:
-    """Street addresses in the lines of one text, looked for once per line.
-
-    A paragraph holding several codes is searched once instead of once per code;
-    a line longer than ``_LONG_LINE`` (a pasted file) is searched near each number.
-    Whether a line up to a number is an address line is also read once per line:
-    both patterns take every prefix of their longest match, so a number qualifies
-    when it stands between the first place such a prefix may end and the last.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._ends: dict[int, list[int]] = {}
-        self._numbered: dict[int, tuple[int, int]] = {}
-        self._city: dict[int, tuple[int, int]] = {}
-        self._street_above: dict[int, bool] = {}
-
-    def _street_ends(self, line_start: int, line_end: int) -> list[int]:
-        ends = self._ends.get(line_start)
-        if ends is None:
-            found = _STREET_IN_LINE.finditer(self.text, line_start, line_end)
-            ends = self._ends[line_start] = [street.end() for street in found]
-        return ends
-
-    def _prefixes(
-        self,
-        cache: dict[int, tuple[int, int]],
-        first: re.Pattern[str],
-        rest: re.Pattern[str],
-        line_start: int,
-    ) -> tuple[int, int]:
-        """Where ``text[line_start:p]`` may end (``low <= p <= high``) to be a line ``first``
-        then ``rest`` read whole; ``(1, 0)`` when no prefix of the line is one."""
-        span = cache.get(line_start)
-        if span is None:
-            head = first.match(self.text, line_start)
-            if head is None:
-                span = (1, 0)
-            else:
-                tail = rest.match(self.text, head.end())
-                span = (head.end(), tail.end() if tail is not None else head.end())
-            cache[line_start] = span
-        return span
-
-    def _numbered_address(self, line_start: int, start: int) -> bool:
-        """ "3001 N Broadway, Fresno " from the line start to ``start``."""
-        low, high = self._prefixes(self._numbered, _NUMBERED_START, _NUMBERED_REST, line_start)
-        return low <= start <= high
-
-    def _city_line(self, line_start: int, start: int) -> bool:
-        """ "Springfield " from the line start to ``start``."""
-        low, high = self._prefixes(self._city, _CITY_START, _CITY_REST, line_start)
-        return low <= start <= high
-
-    def _street_on_line_above(self, line_start: int) -> bool:
-        above = self._street_above.get(line_start)
-        if above is None:
-            text = self.text
-            previous_start = text.rfind("\n", max(0, line_start - 160), line_start - 1) + 1
-            found = _STREET_IN_LINE.search(text, previous_start, line_start - 1)
-            above = self._street_above[line_start] = found is not None
-        return above
-
-    def after_street(self, start: int) -> bool:
-        """Whether the number at ``start`` follows a street address on its line (a zip code)."""
-        text = self.text
-        # A zip code ends its line or clause; a code in a sentence is usually followed by words.
-        if not _ADDRESS_END.match(text, start + 5):
-            return False
-        line_start = text.rfind("\n", max(0, start - _LONG_LINE), start) + 1
-        line_end = text.find("\n", start, start + _LONG_LINE)
-        if (line_end < 0 and len(text) - start >= _LONG_LINE) or line_start < start - _LONG_LINE:
-            ends = [m.end() for m in _STREET_IN_LINE.finditer(text, max(0, start - 160), start)]
-        else:
-            ends = self._street_ends(line_start, len(text) if line_end < 0 else line_end)
-        # Street ends from 60 characters before the number up to it, nearest last.
-        for end in ends[bisect.bisect_left(ends, start - 60) : bisect.bisect_right(ends, start)]:
-            tail = text[end:start]
-            if _ADDRESS_TAIL.fullmatch(tail) and not _SENTENCE_BREAK.search(tail):
-                return True
-        if self._numbered_address(line_start, start) and _LINE_END.match(text, start + 5):
-            return True  # "3001 N Broadway, Fresno 93701": no suffix, but an address line
-        if line_start and self._city_line(line_start, start):
-            # "Springfield 62704" on the line after "940 Birch Lane".
-            return self._street_on_line_above(line_start)
-        return False
+#: Every word after the number that one of the rules below reads.
+_WORDS_READ_AFTER = _SAYS_WORDS | _STRONG_MEASURES | _TIME_AND_UNITS | _COUNTED | _RATE_WORDS
 
 
 def _chained(text: str, start: int, end: int) -> LookAlike | None:
@@ -261,27 +129,36 @@ def look_alike(
     if chained is not None:
         return chained
     if labels:
-        if before.zip_after_state(text[start:end], _LINE_END.match(after) is not None):
+        number = text[start:end]
+        if before.zip_after_state(number, LINE_END.match(after) is not None):
             return LookAlike("zip code after a state", strong=True)
         if before.phone_extension():
             return LookAlike("phone extension", strong=True)
-        if before.identifier_label(text[start:end]):
+        if before.identifier_label(number):
             return LookAlike(LABELLED, strong=True)
     next_word = _NEXT_WORD.match(after)
-    word = next_word.group(1) if next_word is not None else ""
-    # Only a clause mark or one of a few words can start what the writer says the number is.
+    if next_word is not None:
+        written_word = next_word.group(1)
+        word = written_word.lower()
+        # Only a clause mark or one of a few words can start what the writer says the
+        # number is; only a capitalised word, a number or a direction a street name.
+        says, street_start = word in _SAYS_WORDS, written_word[0].isupper()
+        # Most codes are followed by a lower-case word that no rule below reads ("63030
+        # with"): then none applies. ("u" starts "units of", matched in any case.)
+        if not (labels or street_start or word[0] == "u" or word in _WORDS_READ_AFTER):
+            return None
+    else:
+        written_word = word = ""
+        mark = after.lstrip(" \t")[:1]
+        says, street_start = mark in _SAYS_MARKS, mark.isdigit()
     # Matched in the whole text, not the window: "$" must be the text's end, not the window's.
-    says = word.lower() in _SAYS_WORDS if word else after.lstrip(" \t")[:1] in _SAYS_MARKS
     if says and (_SAID_TO_BE_AN_IDENTIFIER.match(text, end) or _ZIP_WORD_AFTER.match(text, end)):
         return LookAlike("the writer says it is an identifier", strong=True)
-    # Only a capitalised word, a number or a direction can start a street name.
-    street_start = word[:1].isupper() or (not word and after.lstrip(" \t")[:1].isdigit())
-    if street_start and _STREET_AFTER.match(after):
+    if street_start and STREET_AFTER.match(after):
         return LookAlike("street number", strong=True)
     # A zip code ends its line or clause: a word right after rules one out (but "USA").
-    if (not word or word[0] == "U") and streets.after_street(start):
+    if (not written_word or written_word[0] == "U") and streets.after_street(start):
         return LookAlike("zip code in an address", strong=True)
-    word = word.lower()
     # "units of" and "per year" are checked only after the word that must start them.
     if word in _STRONG_MEASURES or (word[:1] == "u" and _UNITS_OF.match(after)):
         return LookAlike("a measurement", strong=True)

@@ -20,13 +20,22 @@ DASH_CLASS = "[" + re.escape(DASHES) + "]"
 #: First letters CMS uses for HCPCS Level II codes (D is the ADA's CDT, not shipped by CMS).
 HCPCS_LETTERS = "ABCEGHJKLMPQRSTUV"
 
+_FIRST_CHARACTER = "[" + HCPCS_LETTERS + HCPCS_LETTERS.lower() + r"\d]"
+# "63048x2": a unit count may follow with no space; "how many 99213s" a plural s.
+_CODE_END = r"(?:(?=[xX×][ \t]?\d)|(?=s(?![A-Za-z0-9_]))|(?![A-Za-z0-9_]))"
 #: A code-shaped token: five digits, four digits and F/T/U, or a letter and four digits.
 CANDIDATE = re.compile(
-    # One character class first: the regex engine scans fastest from a set of first characters.
-    r"\b[" + HCPCS_LETTERS + HCPCS_LETTERS.lower() + r"\d]\d{3}[\dFfTtUu]"
-    # "63048x2": a unit count may follow with no space; "how many 99213s" a plural s.
-    r"(?:(?=[xX×][ \t]?\d)|(?=s(?![A-Za-z0-9_]))|(?![A-Za-z0-9_]))",
+    r"\b" + _FIRST_CHARACTER + r"\d{3}[\dFfTtUu]" + _CODE_END,
     re.ASCII,  # codes are ASCII: a full-width or Arabic-Indic digit run is no code
+)
+#: The same tokens for a search through a whole text, matched from their second character
+#: (a digit): the token starts one character before the match. A pattern that starts with
+#: ``\b`` makes the engine try every position of the text; one that starts with a digit
+#: lets it skip to the digits, and the first character is checked looking back. (Starting
+#: from the first character would try most letters of the prose: they start codes too.)
+CANDIDATE_FROM_SECOND_CHARACTER = re.compile(
+    r"\d(?<=(?<![A-Za-z0-9_])" + _FIRST_CHARACTER + r"\d)\d{2}[\dFfTtUu]" + _CODE_END,
+    re.ASCII,
 )
 
 #: CPT numeric modifiers and the Category II performance-measure exclusion modifiers.
