@@ -231,18 +231,25 @@ class Preceding:
             lowered[index] not in _STATE_LOWER and lowered[index] not in _STATE_NAME_ENDINGS
         ):
             return False
-        tokens = _TOKEN.findall(self._window)
-        if self.lowered[index] in _STATE_NAME_ENDINGS:
+        # The tokens as written line up with the lower-case ones from the end: lower-casing
+        # may turn one character into two ("İ" into "i" and a combining dot) further back.
+        as_written = _TOKEN.findall(self._window)
+        offset = len(as_written) - len(lowered)
+
+        def written(at: int) -> str:
+            return as_written[at + offset] if 0 <= at + offset < len(as_written) else ""
+
+        if lowered[index] in _STATE_NAME_ENDINGS:
             for size in (3, 2, 1):  # state names of one to three words: "District of Columbia"
-                name = " ".join(self.lowered[max(0, index - size + 1) : index + 1])
-                if name in STATE_NAMES and tokens[index - size + 1][0].isupper():
+                name = " ".join(lowered[max(0, index - size + 1) : index + 1])
+                if name in STATE_NAMES and written(index - size + 1)[:1].isupper():
                     return zip_fits_state(number, STATE_NAMES[name])
-        if tokens[index] not in STATE_ABBREVIATIONS or not zip_fits_state(number, tokens[index]):
+        state = written(index)
+        if state not in STATE_ABBREVIATIONS or not zip_fits_state(number, state):
             return False
-        state = tokens[index]
-        comma = tokens[index - 1] == ","
-        city = tokens[index - 2] if comma and index >= 2 else tokens[index - 1]
-        if not city[0].isupper() or city.lower() in _NOT_CITIES:
+        comma = written(index - 1) == ","
+        city = written(index - 2) if comma and index >= 2 else written(index - 1)
+        if not city[:1].isupper() or city.lower() in _NOT_CITIES:
             return False
         # "Hartford CT" is rare next to "Head CT 70450": ask for a comma or the line's end.
         return state not in CLINICAL_ABBREVIATIONS or comma or ends_line

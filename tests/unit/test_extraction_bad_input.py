@@ -76,3 +76,11 @@ def test_random_mixtures_of_code_like_pieces_keep_spans_true() -> None:
         for diagnosis in extraction.icd10:
             assert text[diagnosis.span[0] : diagnosis.span[1]] == diagnosis.written, text
         assert all(r.start < r.end for r in extraction.ranges), text
+
+
+def test_a_capital_whose_lower_case_is_two_characters_before_an_address() -> None:
+    # "İ".lower() is "i" and a combining dot: the tokens as written and in lower case no
+    # longer line up from the start, and reading the state once raised IndexError.
+    extraction = extract("İ Houston, TX 77030. Is 99213 ok?")
+    assert extraction.code_strings == ["99213"]
+    assert [aside.reason for aside in extraction.set_aside] == ["zip code after a state"]
